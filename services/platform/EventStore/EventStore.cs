@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Ppid.Platform.Projections;
+
+namespace Ppid.Platform.EventStore;
+
+/// <summary>
+/// The event store of one service database (see README.md beside this file). Appends are one
+/// round trip (the <c>ppid_append</c> function) unless inline projections run in the same
+/// transaction; reads decode stored JSON into current event types.
+/// </summary>
+public sealed class EventStore(
+    NpgsqlDataSource dataSource,
+    EventTypes types,
+    TimeProvider clock,
+    IEnumerable<IProjection>? inlineProjections = null,
+    EventNotifications? notifications = null)
+{
+    public static readonly ActivitySource ActivitySource = new("Ppid.EventStore");
+
+    private readonly IReadOnlyList<IProjection> _inline = inlineProjections?.ToList() ?? [];
+
+    public NpgsqlDataSource DataSource => dataSource;
+    public EventTypes Types => types;
+
+    /// <summary>Appends in its own transaction, with the inline projections, then wakes readers.</summary>
+    public async Task<AppendResult> AppendAsync(string streamId, string streamType, ExpectedVersion expected,
+        IReadOnlyList<EventData> events, EventMetadata metadata, CancellationToken ct = default)
+    {
+        var prepared = Prepare(streamId, events, metadata);
+        var projections = _inline.Where(p => prepared.Rows.Any(r => p.Handles(r.Type))).ToList();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        AppendResult result;
+        if (projections.Count == 0)
+        {
+            result = await ExecuteAppendAsync(connection, null, streamId, streamType, expected, prepared, ct);
+        }
+        else
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            result = await ExecuteAppendAsync(connection, tx, streamId, streamType, expected, prepared, ct);
+            await ApplyInlineAsync(connection, tx, projections, prepared, result, ct);
+            await tx.CommitAsync(ct);
+        }
+        notifications?.Appended();
+        return result;
+    }
+
+    /// <summary>
+    /// Appends inside the caller's transaction (a consumer's effect with its inbox record, or
+    /// several streams at once). Inline projections run too. The caller commits; call
+    /// <see cref="EventNotifications.Appended"/> afterwards, or readers wake on their next poll.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, string streamType,
+        ExpectedVersion expected, IReadOnlyList<EventData> events, EventMetadata metadata, CancellationToken ct = default)
+    {
+        var prepared = Prepare(streamId, events, metadata);
+        var result = await ExecuteAppendAsync(connection, transaction, streamId, streamType, expected, prepared, ct);
+        var projections = _inline.Where(p => prepared.Rows.Any(r => p.Handles(r.Type))).ToList();
+        if (projections.Count > 0) await ApplyInlineAsync(connection, transaction, projections, prepared, result, ct);
+        return result;
+    }
+
+    public void NotifyAppended() => notifications?.Appended();
+
+    private PreparedAppend Prepare(string streamId, IReadOnlyList<EventData> events, EventMetadata metadata)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(metadata.Tenant);
+        if (events.Count == 0) throw new ArgumentException("Append at least one event.", nameof(events));
+        var recordedAt = EventHashing.TruncateToMicroseconds(clock.GetUtcNow());
+        var metadataElement = JsonSerializer.SerializeToElement(metadata, EventJson.Options);
+        var metadataJson = metadataElement.GetRawText();
+        var canonicalMetadata = CanonicalJson.ToBytes(metadataElement);
+        var rows = new PreparedEvent[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var type = types.Of(events[i].Data.GetType());
+            var element = JsonSerializer.SerializeToElement(events[i].Data, type.ClrType, EventJson.Options);
+            var eventId = events[i].EventId ?? Guid.CreateVersion7(recordedAt);
+            var digest = EventHashing.ContentDigest(eventId, streamId, type.Name, type.SchemaVersion, metadata.Tenant,
+                recordedAt, CanonicalJson.ToBytes(element), canonicalMetadata);
+            rows[i] = new PreparedEvent(eventId, type.Name, type.SchemaVersion, element.GetRawText(), events[i].Data, digest);
+        }
+        return new PreparedAppend(rows, metadata, metadataJson, recordedAt);
+    }
+
+    private static async Task<AppendResult> ExecuteAppendAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string streamId,
+        string streamType, ExpectedVersion expected, PreparedAppend prepared, CancellationToken ct)
+    {
+        using var activity = ActivitySource.StartActivity("event_store append");
+        activity?.SetTag("ppid.tenant", prepared.Metadata.Tenant);
+        activity?.SetTag("ppid.stream", streamId);
+        activity?.SetTag("ppid.event_types", string.Join(",", prepared.Rows.Select(r => r.Type).Distinct()));
+
+        await using var cmd = new NpgsqlCommand(
+            "select stream_version, global_position from ppid_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", connection, tx);
+        var rows = prepared.Rows;
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamType });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prepared.Metadata.Tenant });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = rows.Select(r => r.EventId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Type).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rows.Select(r => r.SchemaVersion).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Json).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(_ => prepared.MetadataJson).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = rows.Select(r => r.Digest).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = prepared.RecordedAt });
+        try
+        {
+            var versions = new List<(long Version, long Position)>(rows.Length);
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct)) versions.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            }
+            // The function returns one row per event; versions follow the order of the events given.
+            versions.Sort();
+            var ordered = new AppendedEvent[rows.Length];
+            for (var i = 0; i < ordered.Length; i++) ordered[i] = new AppendedEvent(rows[i].EventId, versions[i].Version, versions[i].Position);
+            activity?.SetTag("ppid.stream_version", ordered[^1].StreamVersion);
+            activity?.SetTag("ppid.position", ordered[^1].GlobalPosition);
+            return new AppendResult(streamId, ordered[^1].StreamVersion, ordered);
+        }
+        catch (PostgresException e) when (e.SqlState == "PPV01")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "concurrency");
+            throw new ConcurrencyException(streamId, expected, long.Parse(e.Hint ?? "-1", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (PostgresException e) when (e.SqlState == "PPT01")
+        {
+            throw new TenantMismatchException(streamId);
+        }
+    }
+
+    private static async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<IProjection> projections,
+        PreparedAppend prepared, AppendResult result, CancellationToken ct)
+    {
+        var recorded = new RecordedEvent[prepared.Rows.Length];
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            var row = prepared.Rows[i];
+            var stored = new StoredEvent(result.Events[i].GlobalPosition, 0, row.EventId, result.StreamId, result.Events[i].StreamVersion,
+                row.Type, row.SchemaVersion, row.Json, prepared.MetadataJson, prepared.RecordedAt, prepared.Metadata.Tenant, []);
+            recorded[i] = new RecordedEvent(stored, row.Data, prepared.Metadata);
+        }
+        foreach (var projection in projections)
+        {
+            var relevant = recorded.Where(e => projection.Handles(e.Stored.Type)).ToList();
+            await projection.ApplyAsync(new ProjectionBatch(connection, tx, relevant), ct);
+        }
+    }
+
+    // ---------------------------------------------------------------- reading a stream
+
+    public async Task<StreamInfo?> GetStreamAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select id, type, tenant, version, last_hash, created_at, updated_at, archived from streams where id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new StreamInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
+            (byte[])reader[4], reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetBoolean(7));
+    }
+
+    /// <summary>Events of one stream from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (inclusive), decoded.</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, long toVersion = long.MaxValue, CancellationToken ct = default)
+    {
+        var stored = await ReadStoredAsync(
+            "where stream_id = $1 and stream_version between $2 and $3 order by stream_version",
+            [new NpgsqlParameter<string> { TypedValue = streamId }, new NpgsqlParameter<long> { TypedValue = fromVersion }, new NpgsqlParameter<long> { TypedValue = toVersion }],
+            ct);
+        return stored.Select(Decode).ToList();
+    }
+
+    /// <summary>Events of one stream recorded at or before <paramref name="instant"/>, decoded.</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsOfAsync(string streamId, DateTimeOffset instant, CancellationToken ct = default)
+    {
+        var stored = await ReadStoredAsync(
+            "where stream_id = $1 and recorded_at <= $2 order by stream_version",
+            [new NpgsqlParameter<string> { TypedValue = streamId }, new NpgsqlParameter<DateTimeOffset> { TypedValue = instant.ToUniversalTime() }],
+            ct);
+        return stored.Select(Decode).ToList();
+    }
+
+    /// <summary>Folds a stream into state, up to a version or an instant (time travel); null when the stream has no event then.</summary>
+    public async Task<Loaded<TState>?> LoadAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve,
+        long? atVersion = null, DateTimeOffset? atInstant = null, CancellationToken ct = default)
+    {
+        var events = atInstant is { } instant
+            ? await ReadStreamAsOfAsync(streamId, instant, ct)
+            : await ReadStreamAsync(streamId, 1, atVersion ?? long.MaxValue, ct);
+        if (events.Count == 0) return null;
+        if (atInstant is not null && atVersion is { } cap) events = events.Where(e => e.StreamVersion <= cap).ToList();
+        var state = initial;
+        foreach (var e in events) state = evolve(state, e.Data);
+        return new Loaded<TState>(state, events[^1].StreamVersion, events[^1].Stored.Tenant);
+    }
+
+    public RecordedEvent Decode(StoredEvent stored) =>
+        new(stored, types.Deserialize(stored.Type, stored.SchemaVersion, stored.Data),
+            JsonSerializer.Deserialize<EventMetadata>(stored.Metadata, EventJson.Options)
+                ?? throw new InvalidOperationException($"Event {stored.EventId} has no metadata."));
+
+    // ---------------------------------------------------------------- reading all, in commit order
+
+    internal const string Columns =
+        "global_position, transaction_id::text, event_id, stream_id, stream_version, type, schema_version, data::text, metadata::text, recorded_at, tenant, hash";
+
+    /// <summary>
+    /// Up to <paramref name="max"/> events strictly after <paramref name="after"/> in commit order,
+    /// only from transactions older than every transaction still running, so no event committed
+    /// later with a smaller position can ever be skipped.
+    /// </summary>
+    public async Task<GlobalReadResult> ReadAllAsync(GlobalCursor after, int max, CancellationToken ct = default)
+    {
+        // One statement: rows past the horizon come last in this order; their presence means
+        // "committed but held back by an older open transaction".
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            select {Columns}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) as safe
+              from events
+             where (transaction_id, global_position) > ($1::text::xid8, $2)
+             order by transaction_id, global_position
+             limit $3
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max + 1 });
+        var events = new List<StoredEvent>(Math.Min(max, 1024));
+        var heldBack = false;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (!reader.GetBoolean(12)) { heldBack = true; break; }
+            if (events.Count == max) { heldBack = false; break; }
+            events.Add(ReadStored(reader));
+        }
+        return new GlobalReadResult(events, heldBack);
+    }
+
+    internal async Task<List<StoredEvent>> ReadStoredAsync(string whereAndOrder, NpgsqlParameter[] parameters, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"select {Columns} from events {whereAndOrder}");
+        cmd.Parameters.AddRange(parameters);
+        var list = new List<StoredEvent>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(ReadStored(reader));
+        return list;
+    }
+
+    internal static StoredEvent ReadStored(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        ulong.Parse(reader.GetFieldValue<string>(1), System.Globalization.CultureInfo.InvariantCulture),
+        reader.GetGuid(2),
+        reader.GetString(3),
+        reader.GetInt64(4),
+        reader.GetString(5),
+        reader.GetInt32(6),
+        reader.GetString(7),
+        reader.GetString(8),
+        reader.GetFieldValue<DateTimeOffset>(9),
+        reader.GetString(10),
+        (byte[])reader[11]);
+
+    private sealed record PreparedEvent(Guid EventId, string Type, int SchemaVersion, string Json, object Data, byte[] Digest);
+
+    private sealed record PreparedAppend(PreparedEvent[] Rows, EventMetadata Metadata, string MetadataJson, DateTimeOffset RecordedAt);
+}
+
+public sealed record Loaded<TState>(TState State, long Version, string Tenant);
