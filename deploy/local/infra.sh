@@ -116,7 +116,7 @@ case "${1:-start}" in
     fi
     ;;
   status)
-    pg_isready -h 127.0.0.1 -p "$PG_PORT" || true
+    if command -v pg_isready >/dev/null; then pg_isready -h 127.0.0.1 -p "$PG_PORT" || true; else echo "PostgreSQL: not installed"; fi
     if command -v rabbitmq-diagnostics >/dev/null && rabbit_running; then echo "RabbitMQ: running"; else echo "RabbitMQ: not running"; fi
     ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;

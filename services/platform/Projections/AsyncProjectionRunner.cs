@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Ppid.Platform.EventStore;
+using Ppid.Platform.EventSourcing;
 
 namespace Ppid.Platform.Projections;
 
@@ -15,7 +15,7 @@ public sealed record RebuildProgress(string Projection, long Applied, long Total
 /// the projection's checkpoint row, applies the events and moves the checkpoint: a batch applies
 /// exactly once even with several instances running (the others skip the locked row and wait).
 /// </summary>
-public sealed class AsyncProjectionRunner(EventStore.EventStore store, IProjection projection, ILogger logger, EventNotifications? notifications = null)
+public sealed class AsyncProjectionRunner(EventStore store, IProjection projection, ILogger logger, EventNotifications? notifications = null)
 {
     public int BatchSize { get; init; } = 1000;
     public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
@@ -23,34 +23,39 @@ public sealed class AsyncProjectionRunner(EventStore.EventStore store, IProjecti
     /// <summary>Runs until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        await EnsureCheckpointAsync(store.DataSource, projection.Name, ct);
-        var heldBackDelay = TimeSpan.FromMilliseconds(2);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            var wakeUp = notifications?.NextWakeUp ?? Task.Delay(FallbackPoll, ct);
-            BatchOutcome outcome;
-            try
+            await EnsureCheckpointAsync(store.DataSource, projection.Name, ct);
+            var heldBackDelay = TimeSpan.FromMilliseconds(2);
+            while (!ct.IsCancellationRequested)
             {
-                outcome = await ApplyNextBatchAsync(BatchSize, ct);
+                var wakeUp = notifications?.NextWakeUp ?? Task.Delay(FallbackPoll, ct);
+                BatchOutcome outcome;
+                try
+                {
+                    outcome = await ApplyNextBatchAsync(BatchSize, ct);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Projection {Projection} batch failed; retrying in 1 s", projection.Name);
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                    continue;
+                }
+                if (outcome.Read > 0) { heldBackDelay = TimeSpan.FromMilliseconds(2); continue; }
+                if (outcome.HeldBack || outcome.Locked)
+                {
+                    // Committed events wait behind an older open transaction (or another instance
+                    // holds the batch): look again soon, backing off.
+                    await Task.Delay(heldBackDelay, ct);
+                    heldBackDelay = TimeSpan.FromMilliseconds(Math.Min(heldBackDelay.TotalMilliseconds * 2, 200));
+                    continue;
+                }
+                await EventNotifications.WaitAsync(wakeUp, FallbackPoll, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning(e, "Projection {Projection} batch failed; retrying", projection.Name);
-                await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                continue;
-            }
-            if (outcome.Applied > 0) { heldBackDelay = TimeSpan.FromMilliseconds(2); continue; }
-            if (outcome.HeldBack || outcome.Locked)
-            {
-                await Task.Delay(heldBackDelay, ct);
-                heldBackDelay = TimeSpan.FromMilliseconds(Math.Min(heldBackDelay.TotalMilliseconds * 2, 200));
-                continue;
-            }
-            await EventNotifications.WaitAsync(wakeUp, FallbackPoll, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
         }
     }
 
@@ -111,7 +116,7 @@ public sealed class AsyncProjectionRunner(EventStore.EventStore store, IProjecti
         var result = await store.ReadAllAsync(cursor, batchSize, ct);
         if (result.Events.Count == 0) return new BatchOutcome(0, 0, result.HeldBack, false);
 
-        using var activity = EventStore.EventStore.ActivitySource.StartActivity("projection apply");
+        using var activity = EventStore.ActivitySource.StartActivity("projection apply");
         activity?.SetTag("ppid.projection", projection.Name);
         activity?.SetTag("ppid.position", result.Events[^1].GlobalPosition);
         var relevant = result.Events.Where(e => projection.Handles(e.Type)).Select(store.Decode).ToList();

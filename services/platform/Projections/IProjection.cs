@@ -1,5 +1,5 @@
 using Npgsql;
-using Ppid.Platform.EventStore;
+using Ppid.Platform.EventSourcing;
 
 namespace Ppid.Platform.Projections;
 

@@ -4,7 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Ppid.Platform.Projections;
 
-namespace Ppid.Platform.EventStore;
+namespace Ppid.Platform.EventSourcing;
 
 /// <summary>
 /// The event store of one service database (see README.md beside this file). Appends are one

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Ppid.Platform.EventStore;
+namespace Ppid.Platform.EventSourcing;
 
 /// <summary>
 /// The integrity chain of a stream. Each event has a content digest and a chained hash:

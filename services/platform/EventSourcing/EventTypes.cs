@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using MassTransit;
 using Ppid.Contracts;
 
-namespace Ppid.Platform.EventStore;
+namespace Ppid.Platform.EventSourcing;
 
 /// <summary>
 /// Maps stable stored type names (<c>registry.item-registered.v1</c>) to CLR types and back.

@@ -1,4 +1,4 @@
-namespace Ppid.Platform.EventStore;
+namespace Ppid.Platform.EventSourcing;
 
 /// <summary>An event row as stored: raw JSON, for forwarding, verification and the ledger.</summary>
 public sealed record StoredEvent(

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ppid.Platform.EventStore;
+namespace Ppid.Platform.EventSourcing;
 
 /// <summary>Who and what caused an event; stored with every event and carried on the wire.</summary>
 public sealed record EventMetadata(

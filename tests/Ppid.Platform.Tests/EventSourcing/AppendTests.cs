@@ -1,0 +1,157 @@
+using Npgsql;
+using Ppid.Platform.EventSourcing;
+
+namespace Ppid.Platform.Tests.EventSourcing;
+
+public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStoreDatabase>
+{
+    private static string NewStream() => $"account-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Appending_to_a_new_stream_returns_versions_and_positions_and_reads_back()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        var result = await store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream,
+            [new(new AccountOpened(stream, "Siti", DateTimeOffset.UnixEpoch)), new(new MoneyDeposited(stream, 10.50m, "gaji"))], Meta.For());
+
+        result.StreamVersion.ShouldBe(2);
+        result.Events.Select(e => e.StreamVersion).ShouldBe([1L, 2L]);
+        result.Events[1].GlobalPosition.ShouldBeGreaterThan(result.Events[0].GlobalPosition);
+
+        var events = await store.ReadStreamAsync(stream);
+        events.Select(e => e.Data).ShouldBe([new AccountOpened(stream, "Siti", DateTimeOffset.UnixEpoch), new MoneyDeposited(stream, 10.50m, "gaji")]);
+        events.Select(e => e.EventId).ShouldBe(result.Events.Select(e => e.EventId));
+        events[0].Metadata.ActorRole.ShouldBe("petugas");
+        events[0].Metadata.Tenant.ShouldBe("tenant-a");
+        (await store.GetStreamAsync(stream))!.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_appends_with_the_same_expected_version_let_exactly_one_win()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream, [new(new AccountOpened(stream, "Budi", DateTimeOffset.UnixEpoch))], Meta.For());
+
+        using var start = new ManualResetEventSlim();
+        var attempts = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            start.Wait();
+            try
+            {
+                return (object)await store.AppendAsync(stream, "test.account", ExpectedVersion.Exactly(1), [new(new MoneyDeposited(stream, i))], Meta.For());
+            }
+            catch (ConcurrencyException e)
+            {
+                return e;
+            }
+        })).ToList();
+        start.Set();
+        var outcomes = await Task.WhenAll(attempts);
+
+        var wins = outcomes.OfType<AppendResult>().ToList();
+        wins.Count.ShouldBe(1);
+        outcomes.OfType<ConcurrencyException>().Count().ShouldBe(19);
+        outcomes.OfType<ConcurrencyException>().ShouldAllBe(e => e.ActualVersion == 2 && e.Expected == ExpectedVersion.Exactly(1));
+
+        var events = await store.ReadStreamAsync(stream);
+        events.Select(e => e.StreamVersion).ShouldBe([1L, 2L]);
+        events[1].EventId.ShouldBe(wins[0].Events[0].EventId);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_with_any_version_all_land_without_gaps()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() =>
+            store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, i)), new(new MoneyDeposited(stream, i))], Meta.For()))));
+        var versions = (await store.ReadStreamAsync(stream)).Select(e => e.StreamVersion).ToList();
+        versions.ShouldBe(Enumerable.Range(1, 40).Select(v => (long)v).ToList());
+    }
+
+    [Fact]
+    public async Task Expecting_no_stream_on_an_existing_stream_or_a_version_of_a_missing_one_conflicts()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream, [new(new AccountOpened(stream, "A", DateTimeOffset.UnixEpoch))], Meta.For());
+
+        var again = await Should.ThrowAsync<ConcurrencyException>(() =>
+            store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream, [new(new AccountOpened(stream, "B", DateTimeOffset.UnixEpoch))], Meta.For()));
+        again.ActualVersion.ShouldBe(1);
+
+        var missing = await Should.ThrowAsync<ConcurrencyException>(() =>
+            store.AppendAsync(NewStream(), "test.account", ExpectedVersion.Exactly(3), [new(new MoneyDeposited("x", 1))], Meta.For()));
+        missing.ActualVersion.ShouldBe(0);
+
+        (await store.ReadStreamAsync(stream)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_stream_of_another_tenant_refuses_the_append_and_stays_unchanged()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream, [new(new AccountOpened(stream, "A", DateTimeOffset.UnixEpoch))], Meta.For("tenant-a"));
+        await Should.ThrowAsync<TenantMismatchException>(() =>
+            store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1))], Meta.For("tenant-b")));
+        (await store.GetStreamAsync(stream))!.Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_append_with_a_chosen_event_id_twice_is_refused_and_changes_nothing()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        var id = Guid.NewGuid();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1), id)], Meta.For());
+        await Should.ThrowAsync<PostgresException>(() =>
+            store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1), id)], Meta.For()));
+        (await store.GetStreamAsync(stream))!.Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Unregistered_event_types_fail_loudly_on_append_and_on_read()
+    {
+        var store = db.Store();
+        await Should.ThrowAsync<UnknownEventTypeException>(() =>
+            store.AppendAsync(NewStream(), "test.account", ExpectedVersion.Any, [new(new { Whatever = 1 })], Meta.For()));
+
+        var stream = NewStream();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1))], Meta.For());
+        var narrower = new Ppid.Platform.EventSourcing.EventStore(db.DataSource, new EventTypes([typeof(AccountOpened)]), TimeProvider.System);
+        var error = await Should.ThrowAsync<UnknownEventTypeException>(() => narrower.ReadStreamAsync(stream));
+        error.Message.ShouldContain("test.money-deposited.v1");
+    }
+
+    [Fact]
+    public async Task Stored_older_shapes_are_upcast_on_read()
+    {
+        var stream = NewStream();
+        // A v1 rename event as an older version of the code stored it: one "name" field.
+        await using (var cmd = db.DataSource.CreateCommand(
+            """
+            with s as (insert into streams (id, type, tenant, version, last_hash, created_at, updated_at) values ($1, 'test.account', 't', 1, '\x', now(), now()))
+            insert into events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, tenant, hash)
+            values (gen_random_uuid(), $1, 1, 'test.account-renamed.v1', 1, '{"accountId":"a","name":"Dewi Lestari"}', '{"tenant":"t"}', now(), 't', '\x');
+            """))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var types = EventTypes.FromAssemblies(typeof(AppendTests).Assembly);
+        types.AddUpcaster("test.account-renamed.v1", 1, data =>
+        {
+            var parts = data["name"]!.GetValue<string>().Split(' ', 2);
+            return ("test.account-renamed.v2", 2, new System.Text.Json.Nodes.JsonObject
+            {
+                ["accountId"] = data["accountId"]!.GetValue<string>(), ["givenName"] = parts[0], ["familyName"] = parts[1],
+            });
+        });
+        var store = new Ppid.Platform.EventSourcing.EventStore(db.DataSource, types, TimeProvider.System);
+        var events = await store.ReadStreamAsync(stream);
+        events.Single().Data.ShouldBe(new AccountRenamed("a", "Dewi", "Lestari"));
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using Ppid.Platform.EventSourcing;
+
+namespace Ppid.Platform.Tests.EventSourcing;
+
+public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<EventStoreDatabase>
+{
+    [Fact]
+    public async Task A_reader_under_concurrent_writers_sees_every_committed_event_once_in_stream_order_and_never_a_rolled_back_one()
+    {
+        var store = db.Store();
+        var committed = new ConcurrentBag<Guid>();
+        var rolledBack = new ConcurrentBag<Guid>();
+        var random = new Random(20261121);
+        var plans = Enumerable.Range(0, 12).Select(w => (Writer: w, Seed: random.Next())).ToList();
+
+        using var writersDone = new CancellationTokenSource();
+        var seen = new List<StoredEvent>();
+        var startAt = await Drain(store, GlobalCursor.Start);
+        var reader = Task.Run(async () =>
+        {
+            var cursor = startAt;
+            while (true)
+            {
+                var done = writersDone.IsCancellationRequested;
+                var batch = await store.ReadAllAsync(cursor, 7);
+                seen.AddRange(batch.Events);
+                if (batch.Events.Count > 0) cursor = batch.Events[^1].Cursor;
+                else if (done && !batch.HeldBack) return;
+                else await Task.Delay(1);
+            }
+        });
+
+        var writers = plans.Select(plan => Task.Run(async () =>
+        {
+            var rng = new Random(plan.Seed);
+            var stream = $"account-{plan.Writer}-{Guid.NewGuid():N}";
+            for (var i = 0; i < 25; i++)
+            {
+                var kind = rng.Next(4); // 0: plain append, 1: hold the transaction open, 2: roll back, 3: multi-event
+                await using var connection = await db.DataSource.OpenConnectionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                var events = Enumerable.Range(0, kind == 3 ? 3 : 1).Select(_ => new EventData(new MoneyDeposited(stream, i), Guid.NewGuid())).ToList();
+                await store.AppendAsync(connection, tx, stream, "test.account", ExpectedVersion.Any, events, Meta.For());
+                if (kind == 1) await Task.Delay(rng.Next(5, 60)); // others commit higher positions meanwhile
+                if (kind == 2)
+                {
+                    await tx.RollbackAsync();
+                    foreach (var e in events) rolledBack.Add(e.EventId!.Value);
+                }
+                else
+                {
+                    await tx.CommitAsync();
+                    foreach (var e in events) committed.Add(e.EventId!.Value);
+                }
+            }
+        })).ToList();
+
+        await Task.WhenAll(writers);
+        await writersDone.CancelAsync();
+        await reader.WaitAsync(TimeSpan.FromSeconds(30));
+
+        seen.Select(e => e.EventId).ShouldBeUnique();
+        seen.Select(e => e.EventId).ToHashSet().SetEquals(committed).ShouldBeTrue(
+            $"reader saw {seen.Count}, committed {committed.Count}; missing {committed.Except(seen.Select(e => e.EventId)).Count()}");
+        seen.ShouldNotContain(e => rolledBack.Contains(e.EventId));
+        foreach (var stream in seen.GroupBy(e => e.StreamId))
+            stream.Select(e => e.StreamVersion).ShouldBe(stream.Select(e => e.StreamVersion).Order().ToList(), $"stream {stream.Key} out of order");
+        committed.Count.ShouldBeGreaterThan(100);
+        rolledBack.Count.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task An_open_transaction_holds_back_later_commits_until_it_ends()
+    {
+        var store = db.Store();
+        var start = await Drain(store, GlobalCursor.Start);
+
+        await using var slow = await db.DataSource.OpenConnectionAsync();
+        await using var slowTx = await slow.BeginTransactionAsync();
+        await store.AppendAsync(slow, slowTx, "slow-" + Guid.NewGuid(), "test.account", ExpectedVersion.Any, [new(new MoneyDeposited("s", 1))], Meta.For());
+
+        await store.AppendAsync("fast-" + Guid.NewGuid(), "test.account", ExpectedVersion.Any, [new(new MoneyDeposited("f", 2))], Meta.For());
+
+        var whileOpen = await store.ReadAllAsync(start, 100);
+        whileOpen.Events.ShouldBeEmpty();
+        whileOpen.HeldBack.ShouldBeTrue();
+
+        await slowTx.CommitAsync();
+        // The horizon is cluster-wide: transactions of other tests' databases may still hold it briefly.
+        var after = new List<StoredEvent>();
+        var cursor = start;
+        for (var attempt = 0; attempt < 2000; attempt++)
+        {
+            var batch = await store.ReadAllAsync(cursor, 100);
+            after.AddRange(batch.Events);
+            if (batch.Events.Count > 0) cursor = batch.Events[^1].Cursor;
+            else if (!batch.HeldBack) break;
+            else await Task.Delay(5);
+        }
+        after.Select(e => ((MoneyDeposited)store.Decode(e).Data).Amount).ShouldBe([1m, 2m]);
+    }
+
+    private static async Task<GlobalCursor> Drain(Ppid.Platform.EventSourcing.EventStore store, GlobalCursor cursor)
+    {
+        while (true)
+        {
+            var batch = await store.ReadAllAsync(cursor, 1000);
+            if (batch.Events.Count == 0 && !batch.HeldBack) return cursor;
+            if (batch.Events.Count > 0) cursor = batch.Events[^1].Cursor;
+            else await Task.Delay(5);
+        }
+    }
+}

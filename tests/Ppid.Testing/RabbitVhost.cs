@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace Ppid.Testing;
+
+/// <summary>
+/// A fresh RabbitMQ virtual host for one test class, created and deleted through the management
+/// API, so tests run in parallel without seeing each other's exchanges and queues.
+/// </summary>
+public sealed class RabbitVhost : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+
+    private RabbitVhost(string name, HttpClient http)
+    {
+        Name = name;
+        _http = http;
+        var broker = TestInfrastructure.RabbitMq;
+        Uri = new UriBuilder(broker) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
+    }
+
+    public string Name { get; }
+
+    /// <summary>amqp://user:password@host:port/vhost</summary>
+    public Uri Uri { get; }
+
+    public static async Task<RabbitVhost> CreateAsync(string prefix = "ppid_test")
+    {
+        var management = TestInfrastructure.RabbitMqManagement;
+        var credentials = Uri.UnescapeDataString(management.UserInfo);
+        var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        var name = TestInfrastructure.UniqueName(prefix);
+        var user = credentials.Split(':')[0];
+        try
+        {
+            (await http.PutAsJsonAsync($"api/vhosts/{name}", new { })).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
+        catch (HttpRequestException e)
+        {
+            http.Dispose();
+            throw new InvalidOperationException($"Cannot reach the RabbitMQ management API at {http.BaseAddress}: {e.Message}. {TestInfrastructure.HowToStart}", e);
+        }
+        return new RabbitVhost(name, http);
+    }
+
+    /// <summary>Force-closes every client connection to this vhost (a broker fault, for this test only).</summary>
+    public async Task<int> CloseAllConnectionsAsync()
+    {
+        var connections = await _http.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Name}/connections") ?? [];
+        foreach (var connection in connections)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, $"api/connections/{Uri.EscapeDataString(connection.Name)}");
+            request.Headers.Add("X-Reason", "test: simulated broker fault");
+            using var response = await _http.SendAsync(request);
+        }
+        return connections.Count;
+    }
+
+    public async Task<long> QueueDepthAsync(string queue)
+    {
+        var info = await _http.GetFromJsonAsync<QueueInfo>($"api/queues/{Name}/{Uri.EscapeDataString(queue)}");
+        return info?.Messages ?? 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (await _http.DeleteAsync($"api/vhosts/{Name}")) { }
+        _http.Dispose();
+    }
+
+    private sealed record ConnectionInfo(string Name);
+
+    private sealed record QueueInfo(long Messages);
+}
