@@ -1,0 +1,69 @@
+using System.Reflection;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Ppid.Platform.EventSourcing;
+
+namespace Ppid.Platform.Messaging;
+
+/// <summary>
+/// One way to configure MassTransit on RabbitMQ for every service (and the tests):
+/// exchanges named by the events' stable names, raw JSON bodies, publisher confirms,
+/// durable quorum queues, retries with backoff, then the queue's <c>_error</c> queue.
+/// </summary>
+public static class BusConfiguration
+{
+    /// <summary>Host, vhost and credentials from an <c>amqp://user:password@host:port/vhost</c> URI.</summary>
+    public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Uri amqp)
+    {
+        if (amqp.Scheme is not ("amqp" or "amqps"))
+            throw new InvalidOperationException($"RabbitMQ connection string must be an amqp:// URI, got '{amqp.Scheme}://'.");
+        var vhost = Uri.UnescapeDataString(amqp.AbsolutePath.TrimStart('/'));
+        var credentials = Uri.UnescapeDataString(amqp.UserInfo).Split(':', 2);
+        var port = amqp.IsDefaultPort || amqp.Port <= 0 ? (amqp.Scheme == "amqps" ? 5671 : 5672) : amqp.Port;
+        cfg.Host(amqp.Host, (ushort)port, vhost.Length == 0 ? "/" : vhost, h =>
+        {
+            if (credentials.Length == 2)
+            {
+                h.Username(credentials[0]);
+                h.Password(credentials[1]);
+            }
+            h.PublisherConfirmation = true;
+            h.Heartbeat(TimeSpan.FromSeconds(10));
+            h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+            if (amqp.Scheme == "amqps") h.UseSsl(s => s.Protocol = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13);
+        });
+        cfg.MessageTopology.SetEntityNameFormatter(new StableNameFormatter(cfg.MessageTopology.EntityNameFormatter));
+        cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+    }
+
+    /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
+    public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions)
+    {
+        foreach (var subscription in subscriptions)
+        {
+            var eventTypes = subscription.StreamTypes.SelectMany(types.OfStreamType).ToList();
+            if (eventTypes.Count == 0)
+                throw new InvalidOperationException($"Subscription '{subscription.Queue}' follows {string.Join(", ", subscription.StreamTypes)} but no registered event type belongs to them.");
+            var handler = (IEventHandler)services.GetRequiredService(subscription.Handler);
+            cfg.ReceiveEndpoint(subscription.Queue, e =>
+            {
+                e.SetQuorumQueue();
+                e.PrefetchCount = 64;
+                e.ConcurrentMessageLimit = 16;
+                // A gap waits for the earlier version; transient database errors pass. Then: _error queue.
+                e.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50)));
+                foreach (var eventType in eventTypes)
+                {
+                    var consumerType = typeof(InboxConsumer<>).MakeGenericType(eventType.ClrType);
+                    e.Consumer(consumerType, _ => ActivatorUtilities.CreateInstance(services, consumerType, subscription, handler));
+                }
+            });
+        }
+    }
+
+    private sealed class StableNameFormatter(IEntityNameFormatter fallback) : IEntityNameFormatter
+    {
+        public string FormatEntityName<T>() =>
+            typeof(T).GetCustomAttribute<MessageUrnAttribute>() is { } urn ? EventTypes.NameFromUrn(urn.Urn.ToString()) : fallback.FormatEntityName<T>();
+    }
+}
