@@ -46,17 +46,31 @@ public sealed class RabbitVhost : IAsyncDisposable
         return new RabbitVhost(name, http);
     }
 
-    /// <summary>Force-closes every client connection to this vhost (a broker fault, for this test only).</summary>
-    public async Task<int> CloseAllConnectionsAsync()
+    /// <summary>
+    /// Force-closes every client connection to this vhost (a broker fault, for this test only).
+    /// Uses the broker's CLI: the management API lists connections from statistics collected every
+    /// few seconds, so it misses connections opened since.
+    /// </summary>
+    public async Task CloseAllConnectionsAsync()
     {
-        var connections = await _http.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Name}/connections") ?? [];
-        foreach (var connection in connections)
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("rabbitmqctl",
+            ["-q", "close_all_connections", "-p", Name, "test: simulated broker fault"])
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, $"api/connections/{Uri.EscapeDataString(connection.Name)}");
-            request.Headers.Add("X-Reason", "test: simulated broker fault");
-            using var response = await _http.SendAsync(request);
-        }
-        return connections.Count;
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("rabbitmqctl could not be started. " + TestInfrastructure.HowToStart);
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl close_all_connections failed: {error}");
+    }
+
+    /// <summary>Refuses (0) or allows (null) new client connections to this vhost: with <see cref="CloseAllConnectionsAsync"/>, the broker is down for this test only.</summary>
+    public async Task SetMaxConnectionsAsync(int? limit)
+    {
+        using var response = limit is { } value
+            ? await _http.PutAsJsonAsync($"api/vhost-limits/{Name}/max-connections", new { value })
+            : await _http.DeleteAsync($"api/vhost-limits/{Name}/max-connections");
+        if (limit is not null) response.EnsureSuccessStatusCode();
     }
 
     public async Task<long> QueueDepthAsync(string queue)
@@ -67,11 +81,10 @@ public sealed class RabbitVhost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using (await _http.DeleteAsync($"api/vhosts/{Name}")) { }
+        if (Environment.GetEnvironmentVariable("PPID_TEST_KEEP_DB") != "1")
+            using (await _http.DeleteAsync($"api/vhosts/{Name}")) { }
         _http.Dispose();
     }
-
-    private sealed record ConnectionInfo(string Name);
 
     private sealed record QueueInfo(long Messages);
 }

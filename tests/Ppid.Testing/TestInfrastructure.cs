@@ -58,6 +58,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        // For a post-mortem of a failed test: PPID_TEST_KEEP_DB=1 leaves the database in place.
+        if (Environment.GetEnvironmentVariable("PPID_TEST_KEEP_DB") == "1") return;
         await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString);
         await using var cmd = admin.CreateCommand($"drop database if exists \"{Name}\" with (force)");
         await cmd.ExecuteNonQueryAsync();

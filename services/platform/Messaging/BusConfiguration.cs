@@ -33,7 +33,7 @@ public static class BusConfiguration
             if (amqp.Scheme == "amqps") h.UseSsl(s => s.Protocol = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13);
         });
         cfg.MessageTopology.SetEntityNameFormatter(new StableNameFormatter(cfg.MessageTopology.EntityNameFormatter));
-        cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        cfg.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: false);
     }
 
     /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
@@ -50,8 +50,9 @@ public static class BusConfiguration
                 e.SetQuorumQueue();
                 e.PrefetchCount = 64;
                 e.ConcurrentMessageLimit = 16;
-                // A gap waits for the earlier version; transient database errors pass. Then: _error queue.
-                e.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50)));
+                // Transient failures (database restart, deadlock) pass with retries; a message that keeps
+                // failing goes to the queue's _error queue for an operator. Order needs no retry (see InboxConsumer).
+                e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
                 foreach (var eventType in eventTypes)
                 {
                     var consumerType = typeof(InboxConsumer<>).MakeGenericType(eventType.ClrType);

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -20,29 +18,24 @@ public sealed class ForwarderOptions
     public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How often a standby instance tries to become leader.</summary>
     public TimeSpan StandbyRetry { get; init; } = TimeSpan.FromSeconds(2);
-    /// <summary>How long a batch may wait for the broker's confirms before it is retried.</summary>
-    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(15);
-
     public string CheckpointName => $"forwarder:{ServiceName}";
 }
 
 /// <summary>
 /// The outbox relay. The events table is the outbox: one instance per service (the holder of a
-/// PostgreSQL advisory lock) reads new events in commit order and publishes them through
-/// MassTransit with publisher confirms. Its checkpoint moves only past a batch whose every
+/// PostgreSQL advisory lock) reads new events in commit order and publishes them with publisher
+/// confirms (see <see cref="RabbitMqEventPublisher"/> for why not through MassTransit's send pipeline). Its checkpoint moves only past a batch whose every
 /// message the broker confirmed, and is written on the lock's own connection, so an instance
 /// that lost its connection (and with it the lock) cannot move it. Delivery is at least once;
 /// consumers' inboxes make the effect exactly once.
 /// </summary>
 public sealed class Forwarder(
     EventStore store,
-    IBus bus,
+    IEventPublisher publisher,
     ForwarderOptions options,
     ILogger<Forwarder> logger,
     EventNotifications? notifications = null) : BackgroundService
 {
-    public static readonly ActivitySource ActivitySource = new("Ppid.Forwarder");
-
     private volatile bool _isLeader;
 
     public bool IsLeader => _isLeader;
@@ -100,8 +93,10 @@ public sealed class Forwarder(
             var batch = await store.ReadAllAsync(cursor, options.BatchSize, ct);
             if (batch.Events.Count > 0)
             {
-                await PublishAsync(batch.Events, ct);
+                await publisher.PublishAsync(batch.Events, ct);
                 var last = batch.Events[^1].Cursor;
+                logger.LogDebug("Forwarder {Service} confirmed positions {First}..{Last} ({Count} events)",
+                    options.ServiceName, batch.Events[0].GlobalPosition, batch.Events[^1].GlobalPosition, batch.Events.Count);
                 // On the lock's connection: fails (and ends our leadership) if that connection is gone.
                 await AsyncProjectionRunner.SaveCheckpointAsync(leaderConnection, null, options.CheckpointName, last, ct);
                 cursor = last;
@@ -124,55 +119,6 @@ public sealed class Forwarder(
             }
             await EventNotifications.WaitAsync(wakeUp, options.FallbackPoll, ct);
         }
-    }
-
-    private async Task PublishAsync(IReadOnlyList<StoredEvent> events, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.PublishTimeout);
-        // Confirms arrive asynchronously; publishing the batch concurrently keeps the broker busy.
-        // Order within a stream is restored by consumers (they apply versions in order).
-        var publishes = new Task[events.Count];
-        for (var i = 0; i < events.Count; i++) publishes[i] = PublishOneAsync(events[i], timeout.Token);
-        await Task.WhenAll(publishes);
-    }
-
-    private async Task PublishOneAsync(StoredEvent e, CancellationToken ct)
-    {
-        var type = store.Types.Of(e.Type);
-        var message = store.Types.Deserialize(e.Type, e.SchemaVersion, e.Data);
-        var metadata = System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(e.Metadata, EventJson.Options)!;
-
-        // The publish belongs to the trace of the request that appended the event, although it happens later.
-        ActivityContext.TryParse(metadata.TraceParent, metadata.TraceState, out var parent);
-        using var activity = ActivitySource.StartActivity("forward " + e.Type, ActivityKind.Producer, parent);
-        activity?.SetTag("ppid.tenant", e.Tenant);
-        activity?.SetTag("ppid.stream", e.StreamId);
-        activity?.SetTag("ppid.event_type", e.Type);
-        activity?.SetTag("ppid.position", e.GlobalPosition);
-
-        await bus.Publish(message, type.ClrType, context =>
-        {
-            context.MessageId = e.EventId;
-            if (Guid.TryParse(metadata.CorrelationId, out var correlation)) context.CorrelationId = correlation;
-            context.Serializer = new StoredJsonBody(e.Data);
-            context.Durable = true;
-            var h = context.Headers;
-            h.Set(WireHeaders.EventId, e.EventId.ToString("D"));
-            h.Set(WireHeaders.Type, e.Type);
-            h.Set(WireHeaders.SchemaVersion, e.SchemaVersion.ToString(CultureInfo.InvariantCulture));
-            h.Set(WireHeaders.StreamId, e.StreamId);
-            h.Set(WireHeaders.StreamVersion, e.StreamVersion.ToString(CultureInfo.InvariantCulture));
-            h.Set(WireHeaders.Position, e.GlobalPosition.ToString(CultureInfo.InvariantCulture));
-            h.Set(WireHeaders.TransactionId, e.TransactionId.ToString(CultureInfo.InvariantCulture));
-            h.Set(WireHeaders.Tenant, e.Tenant);
-            h.Set(WireHeaders.RecordedAt, e.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            h.Set(WireHeaders.Hash, Convert.ToHexStringLower(e.Hash));
-            h.Set(WireHeaders.Metadata, e.Metadata);
-            h.Set(WireHeaders.SourceService, options.ServiceName);
-            if (metadata.CorrelationId is not null) h.Set(WireHeaders.CorrelationId, metadata.CorrelationId);
-            if (metadata.CausationId is not null) h.Set(WireHeaders.CausationId, metadata.CausationId);
-        }, ct);
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection, long key, CancellationToken ct)

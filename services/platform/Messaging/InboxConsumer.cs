@@ -25,14 +25,13 @@ public sealed record Subscription(string Queue, Type Handler, IReadOnlyList<stri
     public string Consumer => Queue;
 }
 
-/// <summary>An event arrived before an earlier version of its stream was applied: retried until it fits.</summary>
-public sealed class StreamGapException(string streamId, long expected, long received)
-    : Exception($"Stream '{streamId}': received version {received} while version {expected} is due; waiting for it.");
-
 /// <summary>
 /// The MassTransit consumer behind every subscription: decodes the event from the stored JSON
 /// and headers, applies it at most once per subscription (inbox) and in version order per stream,
-/// in one transaction with the handler's effect.
+/// in one transaction with the handler's effect. An event that arrives ahead of its predecessor
+/// (redelivery after a broker fault reorders a queue) is parked durably and acked; the transaction
+/// that applies the predecessor applies the parked successors after it. No retry loop waits for
+/// order, so reordering never sends a message to the error queue.
 /// </summary>
 public sealed class InboxConsumer<TMessage>(
     EventStore store,
@@ -53,30 +52,104 @@ public sealed class InboxConsumer<TMessage>(
         activity?.SetTag("ppid.position", e.Position);
 
         var ct = context.CancellationToken;
+        logger.LogDebug("{Consumer} received {EventId} ({Stream} v{Version}, delivery {Redelivered})", subscription.Consumer, e.EventId, e.StreamId, e.StreamVersion, context.ReceiveContext.Redelivered);
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        if (subscription.Ordered)
+        if (!subscription.Ordered)
         {
-            var applied = await AppliedVersionAsync(connection, tx, e.StreamId, ct);
-            if (e.StreamVersion <= applied)
-            {
-                logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, subscription.Consumer);
-                InboxMetrics.DuplicatesDropped.Add(1);
-                return;
-            }
-            if (e.StreamVersion != applied + 1) throw new StreamGapException(e.StreamId, applied + 1, e.StreamVersion);
-            await SetAppliedVersionAsync(connection, tx, e.StreamId, e.StreamVersion, ct);
+            if (await ApplyOnceAsync(connection, tx, e, ct)) await tx.CommitAsync(ct);
+            return;
         }
+
+        var applied = await AppliedVersionAsync(connection, tx, e.StreamId, ct);
+        if (e.StreamVersion <= applied)
+        {
+            logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}, applied v{Applied}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, applied, subscription.Consumer);
+            InboxMetrics.DuplicatesDropped.Add(1);
+            return;
+        }
+        if (e.StreamVersion > applied + 1)
+        {
+            await ParkAsync(connection, tx, e, ct);
+            await tx.CommitAsync(ct);
+            logger.LogDebug("{Consumer} parked {Stream} v{Version} until v{Due} arrives", subscription.Consumer, e.StreamId, e.StreamVersion, applied + 1);
+            InboxMetrics.Parked.Add(1);
+            return;
+        }
+        var next = e;
+        while (next is not null)
+        {
+            await ApplyOnceAsync(connection, tx, next, ct);
+            applied = next.StreamVersion;
+            next = await UnparkAsync(connection, tx, e.StreamId, applied + 1, ct);
+        }
+        await SetAppliedVersionAsync(connection, tx, e.StreamId, applied, ct);
+        await tx.CommitAsync(ct);
+        logger.LogDebug("{Consumer} applied {Stream} up to v{Version}", subscription.Consumer, e.StreamId, applied);
+        store.NotifyAppended();
+    }
+
+    /// <summary>Records the event in the inbox and applies it, unless the inbox has it already.</summary>
+    private async Task<bool> ApplyOnceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
+    {
         if (!await RecordInInboxAsync(connection, tx, e.EventId, ct))
         {
             logger.LogDebug("Duplicate {EventId} dropped by {Consumer}", e.EventId, subscription.Consumer);
             InboxMetrics.DuplicatesDropped.Add(1);
-            return;
+            return false;
         }
         await handler.HandleAsync(e, connection, tx, ct);
-        await tx.CommitAsync(ct);
-        store.NotifyAppended();
+        return true;
+    }
+
+    private async Task ParkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            insert into inbox_parked (consumer, stream_id, stream_version, event_id, type, schema_version, global_position,
+                                      transaction_id, tenant, recorded_at, hash, source_service, data, metadata)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            on conflict do nothing
+            """, connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Type });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = e.SchemaVersion });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.RecordedAt });
+        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Hash });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.DataJson });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.MetadataJson });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<IncomingEvent?> UnparkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, long version, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            delete from inbox_parked where consumer = $1 and stream_id = $2 and stream_version = $3
+            returning event_id, type, schema_version, global_position, transaction_id, tenant, recorded_at, hash, source_service, data, metadata
+            """, connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var type = reader.GetString(1);
+        var schemaVersion = reader.GetInt32(2);
+        var data = reader.GetString(9);
+        var metadata = reader.GetString(10);
+        return new IncomingEvent(reader.GetGuid(0), type, schemaVersion, streamId, version, reader.GetInt64(3),
+            ulong.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture), reader.GetString(5),
+            reader.GetFieldValue<DateTimeOffset>(6), (byte[])reader[7], reader.GetString(8), data, metadata,
+            store.Types.Deserialize(type, schemaVersion, data),
+            System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(metadata, EventJson.Options)!);
     }
 
     private async Task<long> AppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, CancellationToken ct)
@@ -118,4 +191,6 @@ internal static class InboxMetrics
     public static readonly System.Diagnostics.Metrics.Meter Meter = new("Ppid.Messaging");
     public static readonly System.Diagnostics.Metrics.Counter<long> DuplicatesDropped =
         Meter.CreateCounter<long>("ppid.inbox.duplicates_dropped", description: "Events received again and dropped by an inbox");
+    public static readonly System.Diagnostics.Metrics.Counter<long> Parked =
+        Meter.CreateCounter<long>("ppid.inbox.parked", description: "Events that arrived ahead of their stream's next version and waited");
 }

@@ -34,7 +34,8 @@ public sealed record IncomingEvent(
             ?? throw new InvalidOperationException($"Message {context.MessageId} lacks header '{name}'; it was not sent by a PPID forwarder.");
         var type = Required(WireHeaders.Type);
         var schemaVersion = int.Parse(Required(WireHeaders.SchemaVersion), CultureInfo.InvariantCulture);
-        var data = context.ReceiveContext.Body.GetString();
+        // MessageBody.GetString() of a RabbitMQ body is not its text here: decode the bytes.
+        var data = System.Text.Encoding.UTF8.GetString(context.ReceiveContext.Body.GetBytes());
         var metadataJson = Required(WireHeaders.Metadata);
         return new IncomingEvent(
             Guid.Parse(Required(WireHeaders.EventId)),

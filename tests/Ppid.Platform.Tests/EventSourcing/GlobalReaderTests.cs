@@ -16,6 +16,7 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
 
         using var writersDone = new CancellationTokenSource();
         var seen = new List<StoredEvent>();
+        var trail = new List<string>();
         var startAt = await Drain(store, GlobalCursor.Start);
         var reader = Task.Run(async () =>
         {
@@ -25,6 +26,7 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
                 var done = writersDone.IsCancellationRequested;
                 var batch = await store.ReadAllAsync(cursor, 7);
                 seen.AddRange(batch.Events);
+                trail.Add($"{DateTime.UtcNow:HH:mm:ss.ffffff} after {cursor.TransactionId}/{cursor.Position}: {string.Join(",", batch.Events.Select(e => $"{e.TransactionId}/{e.GlobalPosition}"))} held={batch.HeldBack}");
                 if (batch.Events.Count > 0) cursor = batch.Events[^1].Cursor;
                 else if (done && !batch.HeldBack) return;
                 else await Task.Delay(1);
@@ -60,6 +62,15 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
         await writersDone.CancelAsync();
         await reader.WaitAsync(TimeSpan.FromSeconds(30));
 
+        var missing = committed.Except(seen.Select(e => e.EventId)).ToHashSet();
+        if (missing.Count > 0)
+        {
+            await using var cmd = db.DataSource.CreateCommand("select transaction_id::text || '/' || global_position || ' ' || stream_id || ' v' || stream_version from events where event_id = any($1) order by transaction_id, global_position");
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<Guid[]> { TypedValue = missing.ToArray() });
+            var rows = new List<string>();
+            await using (var r = await cmd.ExecuteReaderAsync()) while (await r.ReadAsync()) rows.Add(r.GetString(0));
+            await File.WriteAllTextAsync(Ppid.Testing.FileLoggerProvider.PathFor("reader-miss"), "MISSING\n" + string.Join("\n", rows) + "\nTRAIL\n" + string.Join("\n", trail));
+        }
         seen.Select(e => e.EventId).ShouldBeUnique();
         seen.Select(e => e.EventId).ToHashSet().SetEquals(committed).ShouldBeTrue(
             $"reader saw {seen.Count}, committed {committed.Count}; missing {committed.Except(seen.Select(e => e.EventId)).Count()}");

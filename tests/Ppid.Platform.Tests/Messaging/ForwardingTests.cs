@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Ppid.Platform.EventSourcing;
+using Ppid.Platform.Messaging;
+using Ppid.Platform.Projections;
+using Ppid.Testing;
+
+namespace Ppid.Platform.Tests.Messaging;
+
+/// <summary>Records every applied event as a row: exactly-once shows as exactly one row per event id.</summary>
+public sealed class RecordingHandler : IEventHandler
+{
+    public ConcurrentQueue<IncomingEvent> Received { get; } = new();
+
+    public async Task HandleAsync(IncomingEvent e, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        Received.Enqueue(e);
+        await using var cmd = new NpgsqlCommand("insert into effects (event_id, stream_id, stream_version) values ($1, $2, $3)", connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>One database and one vhost: a service's event store, its forwarder and a consumer of its events.</summary>
+public sealed class ForwardingFixture : IAsyncLifetime
+{
+    public EventStoreDatabase Db { get; } = new();
+    public RabbitVhost Vhost { get; private set; } = null!;
+    public EventStore Store { get; private set; } = null!;
+    public EventNotifications Notifications { get; private set; } = null!;
+    public RecordingHandler Handler { get; } = new();
+    public Forwarder Forwarder { get; private set; } = null!;
+    private ServiceProvider _services = null!;
+    private IBusControl _bus = null!;
+    private RabbitMqEventPublisher _publisher = null!;
+    private BusWatchdog _watchdog = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Db.InitializeAsync();
+        Vhost = await RabbitVhost.CreateAsync("ppid_fwd");
+        await using (var cmd = Db.DataSource.CreateCommand("create table effects (id bigserial primary key, event_id uuid not null, stream_id text not null, stream_version bigint not null)"))
+            await cmd.ExecuteNonQueryAsync();
+
+        var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddFilter("MassTransit", LogLevel.Information).AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("forwarding"))));
+        Notifications = new EventNotifications(Db.DataSource, logging.CreateLogger<EventNotifications>());
+        Notifications.Start();
+        Store = new EventStore(Db.DataSource, Db.Types, TimeProvider.System, notifications: Notifications);
+
+        var services = new ServiceCollection();
+        services.AddSingleton(Store);
+        services.AddSingleton(Handler);
+        services.AddSingleton<ILoggerFactory>(logging);
+        services.AddLogging();
+        _services = services.BuildServiceProvider();
+        var subscription = new Subscription("test.effects", typeof(RecordingHandler), ["test.account"]);
+        MassTransit.LogContext.ConfigureCurrentLogContext(logging);
+        _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            BusConfiguration.ConfigureHost(cfg, Vhost.Uri);
+            BusConfiguration.ConfigureSubscriptions(cfg, _services, Db.Types, [subscription]);
+        });
+        await _bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        _watchdog = new BusWatchdog(_bus, logging.CreateLogger<BusWatchdog>());
+        await _watchdog.StartAsync(CancellationToken.None);
+        _publisher = new RabbitMqEventPublisher(Vhost.Uri, "test", Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
+        Forwarder = new Forwarder(Store, _publisher, new ForwarderOptions { ServiceName = "test" }, logging.CreateLogger<Forwarder>(), Notifications);
+        await Forwarder.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Forwarder.StopAsync(CancellationToken.None);
+        await _publisher.DisposeAsync();
+        await _watchdog.StopAsync(CancellationToken.None);
+        await _bus.StopAsync();
+        await Notifications.DisposeAsync();
+        await _services.DisposeAsync();
+        await Vhost.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+
+    public async Task<List<(Guid EventId, string StreamId, long Version)>> EffectsAsync()
+    {
+        var rows = new List<(Guid, string, long)>();
+        await using var cmd = Db.DataSource.CreateCommand("select event_id, stream_id, stream_version from effects order by id");
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
+    }
+
+    public Task<GlobalCursor> CheckpointAsync() => AsyncProjectionRunner.ReadCheckpointAsync(Db.DataSource, "forwarder:test");
+}
+
+public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<ForwardingFixture>
+{
+    private async Task<List<AppendResult>> AppendManyAsync(int streams, int eventsPerStream, Func<int, Task>? between = null)
+    {
+        var results = new ConcurrentBag<AppendResult>();
+        var ids = Enumerable.Range(0, streams).Select(i => $"account-{i}-{Guid.NewGuid():N}").ToList();
+        for (var v = 1; v <= eventsPerStream; v++)
+        {
+            await Parallel.ForEachAsync(ids, async (id, ct) =>
+                results.Add(await f.Store.AppendAsync(id, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(id, v))], Meta.For(), ct)));
+            if (between is not null) await between(v);
+        }
+        return results.ToList();
+    }
+
+    private async Task WaitForEffectsAsync(int atLeast, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await f.EffectsAsync()).Count < atLeast && DateTime.UtcNow < deadline) await Task.Delay(100);
+    }
+
+    [Fact]
+    public async Task Events_forwarded_while_broker_connections_are_force_closed_arrive_with_exactly_one_effect_each_in_stream_order()
+    {
+        var before = (await f.EffectsAsync()).Count;
+        // Closes land while the forwarder publishes and the consumer consumes.
+        var appending = AppendManyAsync(streams: 10, eventsPerStream: 30, between: _ => Task.Delay(100));
+        for (var fault = 0; fault < 4 && !appending.IsCompleted; fault++)
+        {
+            await Task.Delay(300);
+            await f.Vhost.CloseAllConnectionsAsync();
+        }
+        var appended = await appending;
+
+        await WaitForEffectsAsync(before + appended.Count, TimeSpan.FromSeconds(90));
+        var effects = (await f.EffectsAsync()).Skip(before).ToList();
+        var expected = appended.SelectMany(a => a.Events.Select(e => e.EventId)).ToHashSet();
+
+        effects.Select(e => e.EventId).ShouldBeUnique();
+        var missing = appended.SelectMany(a => a.Events.Select(e => (a.StreamId, e.StreamVersion, e.EventId, e.GlobalPosition))).Where(e => !effects.Any(x => x.EventId == e.EventId)).ToList();
+        var received = f.Handler.Received.Select(r => r.EventId).ToHashSet();
+        effects.Select(e => e.EventId).ToHashSet().SetEquals(expected).ShouldBeTrue(
+            $"before {before}; {effects.Count} effects for {expected.Count} events; missing {missing.Count}: " +
+            string.Join(" ", missing.OrderBy(m => m.GlobalPosition).Take(12).Select(m => $"v{m.StreamVersion}@{m.GlobalPosition}{(received.Contains(m.EventId) ? "(handled)" : "")}")));
+        foreach (var stream in effects.GroupBy(e => e.StreamId))
+            stream.Select(e => e.Version).ShouldBe(Enumerable.Range(1, 30).Select(v => (long)v));
+
+        var lastAppended = appended.SelectMany(a => a.Events).Max(e => e.GlobalPosition);
+        (await f.CheckpointAsync()).Position.ShouldBeGreaterThanOrEqualTo(lastAppended);
+    }
+
+    [Fact]
+    public async Task While_the_broker_is_unreachable_the_checkpoint_does_not_move_and_everything_arrives_once_it_is_back()
+    {
+        await WaitForEffectsAsync(0, TimeSpan.Zero);
+        await WaitUntilForwardedAsync();
+        var checkpointBefore = await f.CheckpointAsync();
+        var before = (await f.EffectsAsync()).Count;
+
+        await f.Vhost.SetMaxConnectionsAsync(0);
+        await f.Vhost.CloseAllConnectionsAsync();
+        try
+        {
+            var appended = await AppendManyAsync(streams: 5, eventsPerStream: 4);
+            var samples = new List<GlobalCursor>();
+            for (var i = 0; i < 20; i++)
+            {
+                samples.Add(await f.CheckpointAsync());
+                await Task.Delay(150);
+            }
+            samples.ShouldAllBe(c => c == checkpointBefore, "the checkpoint moved past events the broker never confirmed");
+            (await f.EffectsAsync()).Count.ShouldBe(before);
+
+            await f.Vhost.SetMaxConnectionsAsync(null);
+            await WaitForEffectsAsync(before + appended.Count, TimeSpan.FromSeconds(60));
+            var effects = (await f.EffectsAsync()).Skip(before).Select(e => e.EventId).ToList();
+            effects.ShouldBeUnique();
+            effects.ToHashSet().SetEquals(appended.SelectMany(a => a.Events.Select(e => e.EventId))).ShouldBeTrue();
+            (await f.CheckpointAsync()).ShouldBeGreaterThan(checkpointBefore);
+        }
+        finally
+        {
+            await f.Vhost.SetMaxConnectionsAsync(null);
+        }
+    }
+
+    [Fact]
+    public async Task The_wire_carries_the_stored_json_and_hash_so_a_receiver_can_verify_the_chain()
+    {
+        var stream = $"account-{Guid.NewGuid():N}";
+        var result = await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream,
+            [new(new AccountOpened(stream, "Wayan \"Ω\"", DateTimeOffset.UnixEpoch)), new(new MoneyDeposited(stream, 12.50m, "zakat"))], Meta.For());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (f.Handler.Received.Count(e => e.StreamId == stream) < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        var received = f.Handler.Received.Where(e => e.StreamId == stream).OrderBy(e => e.StreamVersion).ToList();
+        received.Count.ShouldBe(2);
+        received[1].Data.ShouldBe(new MoneyDeposited(stream, 12.50m, "zakat"));
+        received[0].Metadata.ActorRole.ShouldBe("petugas");
+        received.Select(e => e.EventId).ShouldBe(result.Events.Select(e => e.EventId));
+        received[0].SourceService.ShouldBe("test");
+
+        var verifier = new IntegrityVerifier.ChainVerifier();
+        foreach (var e in received) verifier.Add(e.ToStored());
+        var stored = await f.Store.GetStreamAsync(stream);
+        var report = verifier.Complete(new Dictionary<string, (long, byte[])> { [stream] = (stored!.Version, stored.LastHash) });
+        report.Intact.ShouldBeTrue(report.FirstFailure?.Reason);
+    }
+
+    private async Task WaitUntilForwardedAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            await using var cmd = f.Db.DataSource.CreateCommand("select coalesce(max(global_position), 0) from events");
+            var head = (long)(await cmd.ExecuteScalarAsync())!;
+            if ((await f.CheckpointAsync()).Position >= head) return;
+            await Task.Delay(100);
+        }
+    }
+}
