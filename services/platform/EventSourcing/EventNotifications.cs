@@ -21,6 +21,7 @@ public sealed class EventNotifications(NpgsqlDataSource dataSource, ILogger<Even
     private TaskCompletionSource _next = NewSignal();
     private Task? _listener;
     private Task? _pump;
+    private int _disposed;
 
     /// <summary>A task that completes at the next wake-up. Take it before reading, await it after reading nothing.</summary>
     public Task NextWakeUp => Volatile.Read(ref _next).Task;
@@ -112,6 +113,8 @@ public sealed class EventNotifications(NpgsqlDataSource dataSource, ILogger<Even
 
     public async ValueTask DisposeAsync()
     {
+        // Both the host (on stop) and the container (on dispose) call this.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         foreach (var task in new[] { _listener, _pump })
         {

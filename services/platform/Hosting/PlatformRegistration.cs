@@ -1,0 +1,158 @@
+using System.Reflection;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Ppid.Platform.Database;
+using Ppid.Platform.EventSourcing;
+using Ppid.Platform.Messaging;
+using Ppid.Platform.Projections;
+
+namespace Ppid.Platform.Hosting;
+
+/// <summary>What a service brings to the platform: its name, events, migrations, projections and subscriptions.</summary>
+public sealed class PlatformOptions
+{
+    public required string ServiceName { get; init; }
+
+    /// <summary>Assemblies whose <c>[MessageUrn]</c> classes are events (the contracts, the service's own).</summary>
+    public List<Assembly> EventAssemblies { get; } = [typeof(Ppid.Contracts.StreamTypeAttribute).Assembly];
+
+    /// <summary>The service's own SQL migrations, applied after the event store's.</summary>
+    public List<MigrationSource> Migrations { get; } = [];
+
+    /// <summary>Projections updated in the append's transaction.</summary>
+    public List<Type> InlineProjections { get; } = [];
+
+    /// <summary>Projections updated asynchronously in commit order (one checkpoint each).</summary>
+    public List<Type> AsyncProjections { get; } = [];
+
+    /// <summary>What the service consumes from RabbitMQ.</summary>
+    public List<Subscription> Subscriptions { get; } = [];
+}
+
+public static class PlatformRegistration
+{
+    /// <summary>
+    /// Registers the event store on the service's PostgreSQL database (migrated at start-up, before
+    /// anything else runs), LISTEN/NOTIFY wake-ups, the forwarder with its RabbitMQ publisher,
+    /// MassTransit consumers for the subscriptions, async projections, and readiness checks.
+    /// Needs <c>ConnectionStrings:Postgres</c> and <c>ConnectionStrings:RabbitMq</c>.
+    /// </summary>
+    public static WebApplicationBuilder AddPpidPlatform(this WebApplicationBuilder builder, PlatformOptions options)
+    {
+        var postgres = builder.Configuration.GetRequiredConnectionString("Postgres");
+        var rabbit = new Uri(builder.Configuration.GetRequiredConnectionString("RabbitMq"));
+        var services = builder.Services;
+        var migrations = new[] { PlatformMigrations.EventStore }.Concat(options.Migrations).ToArray();
+
+        services.AddSingleton(options);
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton(_ => EventTypes.FromAssemblies([.. options.EventAssemblies.Distinct()]));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<EventNotifications>();
+        foreach (var projection in options.InlineProjections.Concat(options.AsyncProjections).Distinct()) services.AddSingleton(projection);
+        services.AddSingleton(sp => new EventStore(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<EventTypes>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options.InlineProjections.Select(t => (IProjection)sp.GetRequiredService(t)),
+            sp.GetRequiredService<EventNotifications>()));
+
+        // Hosted services start in registration order: migrate first, then everything that reads the tables.
+        services.AddHostedService(sp => new MigrateOnStart(sp.GetRequiredService<NpgsqlDataSource>(), migrations, sp.GetRequiredService<ILogger<MigrateOnStart>>()));
+        services.AddHostedService(sp => new NotificationsOnStart(sp.GetRequiredService<EventNotifications>()));
+
+        services.AddSingleton(sp => new RabbitMqEventPublisher(rabbit, options.ServiceName, sp.GetRequiredService<EventTypes>(), sp.GetRequiredService<ILogger<RabbitMqEventPublisher>>()));
+        services.AddSingleton(new ForwarderOptions { ServiceName = options.ServiceName });
+        services.AddSingleton(sp => new Forwarder(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<RabbitMqEventPublisher>(),
+            sp.GetRequiredService<ForwarderOptions>(), sp.GetRequiredService<ILogger<Forwarder>>(), sp.GetRequiredService<EventNotifications>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Forwarder>());
+
+        foreach (var projection in options.AsyncProjections)
+        {
+            services.AddHostedService(sp => new AsyncProjectionService(new AsyncProjectionRunner(sp.GetRequiredService<EventStore>(), (IProjection)sp.GetRequiredService(projection),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(projection), sp.GetRequiredService<EventNotifications>())));
+        }
+
+        foreach (var handler in options.Subscriptions.Select(s => s.Handler).Distinct()) services.AddSingleton(handler);
+        services.AddMassTransit(x => x.UsingRabbitMq((context, cfg) =>
+        {
+            BusConfiguration.ConfigureHost(cfg, rabbit);
+            BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions);
+        }));
+        services.AddHostedService<BusWatchdog>();
+
+        services.AddHealthChecks()
+            .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag])
+            .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag]);
+        return builder;
+    }
+
+    private sealed class MigrateOnStart(NpgsqlDataSource dataSource, MigrationSource[] sources, ILogger<MigrateOnStart> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var applied = await Migrator.MigrateAsync(dataSource, sources, cancellationToken);
+            foreach (var migration in applied) logger.LogInformation("Applied migration {Source}/{Name}", migration.Source, migration.Name);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class NotificationsOnStart(EventNotifications notifications) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            notifications.Start();
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await notifications.DisposeAsync();
+    }
+
+    private sealed class AsyncProjectionService(AsyncProjectionRunner runner) : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => runner.RunAsync(stoppingToken);
+    }
+}
+
+/// <summary>Ready when the database answers and no migration the code knows is pending.</summary>
+internal sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PlatformOptions options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var pending = await Migrator.PendingAsync(dataSource, [PlatformMigrations.EventStore, .. options.Migrations], cancellationToken);
+            return pending.Count == 0
+                ? HealthCheckResult.Healthy("PostgreSQL reachable, schema up to date")
+                : HealthCheckResult.Unhealthy($"{pending.Count} migration(s) pending: {string.Join(", ", pending.Select(m => m.Name))}");
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL unreachable: " + e.Message);
+        }
+    }
+}
+
+/// <summary>Ready when a connection to the broker can be opened (the bus's own health says whether consumers run).</summary>
+internal sealed class RabbitMqReadyCheck(Uri amqp) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = amqp, AutomaticRecoveryEnabled = false, RequestedConnectionTimeout = TimeSpan.FromSeconds(3), ClientProvidedName = "ppid-health" };
+            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+            return HealthCheckResult.Healthy("RabbitMQ reachable");
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException or TimeoutException or OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("RabbitMQ unreachable: " + e.Message);
+        }
+    }
+}
