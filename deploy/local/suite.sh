@@ -197,7 +197,7 @@ print_endpoints() {
   echo
   echo "PPID Suite is running."
   printf '  %-16s %s\n' "gateway" "$(svc_url gateway)"
-  printf '  %-16s %s\n' "API docs" "$(svc_url gateway)/docs"
+  if curl -sf -o /dev/null "$(svc_url gateway)/docs"; then printf '  %-16s %s\n' "API docs" "$(svc_url gateway)/docs"; fi
   for name in "${BACKENDS[@]}"; do printf '  %-16s %s\n' "$name" "$(svc_url "$name")"; done
   echo "  logs             $LOG_DIR/<name>.log   (deploy/local/suite.sh logs <name>)"
   echo "  stop             deploy/local/suite.sh stop   (--all also stops PostgreSQL and RabbitMQ)"

@@ -11,7 +11,7 @@ namespace Ppid.Platform.EventSourcing;
 /// The name of an event type is its <see cref="MessageUrnAttribute"/>, so the stored name and
 /// the message name on RabbitMQ are one. CLR names never reach the database.
 /// </summary>
-public sealed class EventTypes
+public sealed partial class EventTypes
 {
     public const string UrnPrefix = "urn:message:";
 
@@ -38,7 +38,12 @@ public sealed class EventTypes
         var urn = clrType.GetCustomAttribute<MessageUrnAttribute>()
             ?? throw new InvalidOperationException($"{clrType.FullName} has no [MessageUrn(\"service.event-name.vN\")]: events need a stable name.");
         var name = NameFromUrn(urn.Urn.ToString());
-        var streamType = clrType.GetCustomAttribute<StreamTypeAttribute>()?.Name;
+        if (!StableName().IsMatch(name))
+            throw new InvalidOperationException($"{clrType.FullName}: event name '{name}' must look like 'service.event-name.v1' (lower case, versioned).");
+        if (clrType.Namespace is null)
+            throw new InvalidOperationException($"{clrType.Name}: MassTransit message types must live in a namespace.");
+        var streamType = clrType.GetCustomAttribute<StreamTypeAttribute>()?.Name
+            ?? throw new InvalidOperationException($"{clrType.FullName} has no [StreamType(\"service.stream\")]: every event belongs to a kind of stream.");
         var schemaVersion = clrType.GetCustomAttribute<SchemaVersionAttribute>()?.Version ?? 1;
         if (_byName.TryGetValue(name, out var clash))
             throw new InvalidOperationException($"Event name '{name}' is used by both {clash.ClrType.FullName} and {clrType.FullName}.");
@@ -47,6 +52,9 @@ public sealed class EventTypes
         _byClr[clrType] = eventType;
         return eventType;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9\-]*\.v[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex StableName();
 
     public static string NameFromUrn(string urn) =>
         urn.StartsWith(UrnPrefix, StringComparison.Ordinal) ? urn[UrnPrefix.Length..] : urn;
@@ -89,7 +97,7 @@ public sealed class EventTypes
     }
 }
 
-public sealed record EventType(string Name, Type ClrType, string? StreamType, int SchemaVersion);
+public sealed record EventType(string Name, Type ClrType, string StreamType, int SchemaVersion);
 
 public sealed class UnknownEventTypeException(string message) : Exception(message);
 
