@@ -37,7 +37,9 @@ public sealed class EventStoreDatabase : IAsyncLifetime
 
     public PostgresDatabase Database { get; private set; } = null!;
     public NpgsqlDataSource DataSource => Database.DataSource;
-    public EventTypes Types { get; } = EventTypes.FromAssemblies(typeof(EventStoreDatabase).Assembly);
+    public static readonly Type[] TestEvents = [typeof(AccountOpened), typeof(MoneyDeposited), typeof(AccountRenamed)];
+
+    public EventTypes Types { get; } = new(TestEvents);
 
     public EventStore Store(TimeProvider? clock = null, params IProjection[] inline) =>
         new(DataSource, Types, clock ?? TimeProvider.System, inline);

@@ -73,9 +73,13 @@ public sealed class RabbitVhost : IAsyncDisposable
         if (limit is not null) response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Messages in a queue (ready and unacknowledged), from the management API's statistics (a few seconds old); 0 for a queue not declared yet.</summary>
     public async Task<long> QueueDepthAsync(string queue)
     {
-        var info = await _http.GetFromJsonAsync<QueueInfo>($"api/queues/{Name}/{Uri.EscapeDataString(queue)}");
+        using var response = await _http.GetAsync($"api/queues/{Name}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return 0;
+        response.EnsureSuccessStatusCode();
+        var info = await response.Content.ReadFromJsonAsync<QueueInfo>();
         return info?.Messages ?? 0;
     }
 

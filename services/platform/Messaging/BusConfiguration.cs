@@ -52,7 +52,7 @@ public static class BusConfiguration
                 e.ConcurrentMessageLimit = 16;
                 // Transient failures (database restart, deadlock) pass with retries; a message that keeps
                 // failing goes to the queue's _error queue for an operator. Order needs no retry (see InboxConsumer).
-                e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                e.UseMessageRetry(r => r.Exponential(subscription.RetryLimit, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
                 foreach (var eventType in eventTypes)
                 {
                     var consumerType = typeof(InboxConsumer<>).MakeGenericType(eventType.ClrType);

@@ -18,6 +18,9 @@ public interface IEventHandler
 /// <summary>How a handler subscribes: its queue, the stream types it follows, and whether it needs version order.</summary>
 public sealed record Subscription(string Queue, Type Handler, IReadOnlyList<string> StreamTypes, bool Ordered = true)
 {
+    /// <summary>Redeliveries in process (exponential backoff) before a failing message goes to the <c>_error</c> queue.</summary>
+    public int RetryLimit { get; init; } = 10;
+
     /// <summary>
     /// The inbox name of this subscription. A subscription that follows streams in order must
     /// receive every event type of those stream types, or it would wait for versions it never gets.

@@ -141,7 +141,7 @@ public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStor
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
             await cmd.ExecuteNonQueryAsync();
         }
-        var types = EventTypes.FromAssemblies(typeof(AppendTests).Assembly);
+        var types = new EventTypes(EventStoreDatabase.TestEvents);
         types.AddUpcaster("test.account-renamed.v1", 1, data =>
         {
             var parts = data["name"]!.GetValue<string>().Split(' ', 2);

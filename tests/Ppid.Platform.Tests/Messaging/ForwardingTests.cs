@@ -16,14 +16,32 @@ public sealed class RecordingHandler : IEventHandler
 {
     public ConcurrentQueue<IncomingEvent> Received { get; } = new();
 
+    /// <summary>Events whose note is this always fail: a poison message.</summary>
+    public const string Poison = "poison";
+
     public async Task HandleAsync(IncomingEvent e, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         Received.Enqueue(e);
+        if (e.Data is MoneyDeposited { Note: Poison }) return; // only the impatient subscription chokes on it
         await using var cmd = new NpgsqlCommand("insert into effects (event_id, stream_id, stream_version) values ($1, $2, $3)", connection, transaction);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Fails on poison events only; counts every attempt.</summary>
+public sealed class ImpatientHandler : IEventHandler
+{
+    public ConcurrentQueue<Guid> Attempts { get; } = new();
+
+    public Task HandleAsync(IncomingEvent e, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        Attempts.Enqueue(e.EventId);
+        return e.Data is MoneyDeposited { Note: RecordingHandler.Poison }
+            ? throw new InvalidOperationException("This deposit can never be applied.")
+            : Task.CompletedTask;
     }
 }
 
@@ -35,6 +53,7 @@ public sealed class ForwardingFixture : IAsyncLifetime
     public EventStore Store { get; private set; } = null!;
     public EventNotifications Notifications { get; private set; } = null!;
     public RecordingHandler Handler { get; } = new();
+    public ImpatientHandler Impatient { get; } = new();
     public Forwarder Forwarder { get; private set; } = null!;
     private ServiceProvider _services = null!;
     private IBusControl _bus = null!;
@@ -56,15 +75,18 @@ public sealed class ForwardingFixture : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddSingleton(Store);
         services.AddSingleton(Handler);
+        services.AddSingleton(Impatient);
         services.AddSingleton<ILoggerFactory>(logging);
         services.AddLogging();
         _services = services.BuildServiceProvider();
         var subscription = new Subscription("test.effects", typeof(RecordingHandler), ["test.account"]);
+        // A second queue for the same events with a short retry budget, to see poison messages reach _error quickly.
+        var impatient = new Subscription("test.impatient", typeof(ImpatientHandler), ["test.account"]) { RetryLimit = 2 };
         MassTransit.LogContext.ConfigureCurrentLogContext(logging);
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             BusConfiguration.ConfigureHost(cfg, Vhost.Uri);
-            BusConfiguration.ConfigureSubscriptions(cfg, _services, Db.Types, [subscription]);
+            BusConfiguration.ConfigureSubscriptions(cfg, _services, Db.Types, [subscription, impatient]);
         });
         await _bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         _watchdog = new BusWatchdog(_bus, logging.CreateLogger<BusWatchdog>());
@@ -94,6 +116,9 @@ public sealed class ForwardingFixture : IAsyncLifetime
         while (await reader.ReadAsync()) rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2)));
         return rows;
     }
+
+    public RabbitMqEventPublisher NewPublisher() =>
+        new(Vhost.Uri, "test", Db.Types, NullLogger<RabbitMqEventPublisher>.Instance) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
 
     public Task<GlobalCursor> CheckpointAsync() => AsyncProjectionRunner.ReadCheckpointAsync(Db.DataSource, "forwarder:test");
 }
@@ -205,6 +230,61 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         var stored = await f.Store.GetStreamAsync(stream);
         var report = verifier.Complete(new Dictionary<string, (long, byte[])> { [stream] = (stored!.Version, stored.LastHash) });
         report.Intact.ShouldBeTrue(report.FirstFailure?.Reason);
+    }
+
+    [Fact]
+    public async Task When_the_leader_forwarder_dies_the_standby_takes_over_and_nothing_is_lost_or_applied_twice()
+    {
+        await using var standbyPublisher = f.NewPublisher();
+        var standby = new Forwarder(f.Store, standbyPublisher, new ForwarderOptions { ServiceName = "test", StandbyRetry = TimeSpan.FromMilliseconds(200) },
+            NullLogger<Forwarder>.Instance, f.Notifications);
+        await standby.StartAsync(CancellationToken.None);
+        try
+        {
+            var before = (await f.EffectsAsync()).Count;
+            var first = await AppendManyAsync(streams: 3, eventsPerStream: 5);
+            f.Forwarder.IsLeader.ShouldBeTrue();
+            standby.IsLeader.ShouldBeFalse();
+
+            // The leader's database session dies (a killed process looks the same to PostgreSQL).
+            await using (var kill = f.Db.DataSource.CreateCommand(
+                "select count(pg_terminate_backend(pid)) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())"))
+                ((long)(await kill.ExecuteScalarAsync())!).ShouldBe(1);
+            var second = await AppendManyAsync(streams: 3, eventsPerStream: 5);
+
+            var expected = first.Concat(second).SelectMany(a => a.Events.Select(e => e.EventId)).ToHashSet();
+            await WaitForEffectsAsync(before + expected.Count, TimeSpan.FromSeconds(30));
+            var effects = (await f.EffectsAsync()).Skip(before).Select(e => e.EventId).ToList();
+            effects.ShouldBeUnique();
+            effects.ToHashSet().SetEquals(expected).ShouldBeTrue($"{effects.Count} effects for {expected.Count} events");
+            // The old leader notices its lost session at its next checkpoint or ping, then stands by.
+            var settle = DateTime.UtcNow.AddSeconds(15);
+            while (!(f.Forwarder.IsLeader ^ standby.IsLeader) && DateTime.UtcNow < settle) await Task.Delay(100);
+            (f.Forwarder.IsLeader ^ standby.IsLeader).ShouldBeTrue("exactly one forwarder leads after the failover");
+        }
+        finally
+        {
+            await standby.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_goes_to_the_error_queue_and_the_others_are_applied()
+    {
+        var stream = $"account-{Guid.NewGuid():N}";
+        var poison = await f.Store.AppendAsync(stream + "-p", "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1, RecordingHandler.Poison))], Meta.For());
+        var healthy = await AppendManyAsync(streams: 2, eventsPerStream: 3);
+        var healthyIds = healthy.SelectMany(a => a.Events.Select(e => e.EventId)).ToList();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await f.Vhost.QueueDepthAsync("test.impatient_error") == 0 || !healthyIds.All(f.Impatient.Attempts.Contains)) && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+
+        (await f.Vhost.QueueDepthAsync("test.impatient_error")).ShouldBe(1);
+        f.Impatient.Attempts.Count(id => id == poison.Events[0].EventId).ShouldBe(3, "the first delivery and two retries");
+        await using var cmd = f.Db.DataSource.CreateCommand("select count(*) from inbox where consumer = 'test.impatient' and event_id = any($1)");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. healthyIds, poison.Events[0].EventId] });
+        ((long)(await cmd.ExecuteScalarAsync())!).ShouldBe(healthyIds.Count, "every healthy event applied once, the poison one not at all");
     }
 
     private async Task WaitUntilForwardedAsync()
