@@ -1,39 +1,11 @@
 using System.Net;
-using System.Text.Json;
 using Ppid.Testing;
 
 namespace Ppid.Registry.Tests;
 
 public sealed class RegistryApi : ServiceFixture<Program>;
 
-public sealed class HealthTests(RegistryApi api) : IClassFixture<RegistryApi>
-{
-    [Fact]
-    public async Task The_service_is_live_and_ready_with_its_database_migrated_and_the_broker_reached()
-    {
-        using var client = api.CreateClient();
-        (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        using var ready = await client.GetAsync("/health/ready");
-        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
-        ready.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToString());
-        var checks = body.GetProperty("checks");
-        checks.GetProperty("postgres").GetProperty("status").GetString().ShouldBe("Healthy");
-        checks.GetProperty("rabbitmq").GetProperty("status").GetString().ShouldBe("Healthy");
-
-        await using var cmd = api.Database.DataSource.CreateCommand("select count(*) from schema_migrations where source = 'event-store'");
-        ((long)(await cmd.ExecuteScalarAsync())!).ShouldBeGreaterThanOrEqualTo(2);
-    }
-
-    [Fact]
-    public async Task An_unknown_route_answers_problem_details()
-    {
-        using var client = api.CreateClient();
-        using var response = await client.GetAsync("/api/v1/registry/no-such-thing");
-        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-    }
-}
+public sealed class HealthTests(RegistryApi api) : ServiceHealthTests<Program>(api, "/api/v1/registry"), IClassFixture<RegistryApi>;
 
 public sealed class ReadinessTests
 {
