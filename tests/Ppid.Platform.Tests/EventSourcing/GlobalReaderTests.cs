@@ -17,6 +17,10 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
         using var writersDone = new CancellationTokenSource();
         var seen = new List<StoredEvent>();
         var trail = new List<string>();
+        var writes = new ConcurrentQueue<string>();
+        var readerExit = "";
+        var cursors = new List<GlobalCursor>();
+        var writersDoneAt = DateTime.MinValue;
         var startAt = await Drain(store, GlobalCursor.Start);
         var reader = Task.Run(async () =>
         {
@@ -26,9 +30,10 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
                 var done = writersDone.IsCancellationRequested;
                 var batch = await store.ReadAllAsync(cursor, 7);
                 seen.AddRange(batch.Events);
+                cursors.Add(batch.Events.Count > 0 ? batch.Events[^1].Cursor : cursor);
                 trail.Add($"{DateTime.UtcNow:HH:mm:ss.ffffff} after {cursor.TransactionId}/{cursor.Position}: {string.Join(",", batch.Events.Select(e => $"{e.TransactionId}/{e.GlobalPosition}"))} held={batch.HeldBack}");
                 if (batch.Events.Count > 0) cursor = batch.Events[^1].Cursor;
-                else if (done && !batch.HeldBack) return;
+                else if (done && !batch.HeldBack) { readerExit = $"{DateTime.UtcNow:HH:mm:ss.ffffff} reader done at {cursor.TransactionId}/{cursor.Position} after {trail.Count} reads"; return; }
                 else await Task.Delay(1);
             }
         });
@@ -43,33 +48,54 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
                 await using var connection = await db.DataSource.OpenConnectionAsync();
                 await using var tx = await connection.BeginTransactionAsync();
                 var events = Enumerable.Range(0, kind == 3 ? 3 : 1).Select(_ => new EventData(new MoneyDeposited(stream, i), Guid.NewGuid())).ToList();
-                await store.AppendAsync(connection, tx, stream, "test.account", ExpectedVersion.Any, events, Meta.For());
+                var appended = await store.AppendAsync(connection, tx, stream, "test.account", ExpectedVersion.Any, events, Meta.For());
                 if (kind == 1) await Task.Delay(rng.Next(5, 60)); // others commit higher positions meanwhile
                 if (kind == 2)
                 {
                     await tx.RollbackAsync();
                     foreach (var e in events) rolledBack.Add(e.EventId!.Value);
+                    writes.Enqueue($"{DateTime.UtcNow:HH:mm:ss.ffffff} w{plan.Writer} i{i} rolled back positions {string.Join(",", appended.Events.Select(e => e.GlobalPosition))}");
                 }
                 else
                 {
                     await tx.CommitAsync();
                     foreach (var e in events) committed.Add(e.EventId!.Value);
+                    writes.Enqueue($"{DateTime.UtcNow:HH:mm:ss.ffffff} w{plan.Writer} i{i} kind {kind} committed positions {string.Join(",", appended.Events.Select(e => e.GlobalPosition))}");
                 }
             }
         })).ToList();
 
         await Task.WhenAll(writers);
+        writersDoneAt = DateTime.UtcNow;
         await writersDone.CancelAsync();
         await reader.WaitAsync(TimeSpan.FromSeconds(30));
 
         var missing = committed.Except(seen.Select(e => e.EventId)).ToHashSet();
-        if (missing.Count > 0)
+        var extra = seen.Where(e => !committed.Contains(e.EventId)).ToList();
+        if (missing.Count > 0 || extra.Count > 0)
         {
-            await using var cmd = db.DataSource.CreateCommand("select transaction_id::text || '/' || global_position || ' ' || stream_id || ' v' || stream_version from events where event_id = any($1) order by transaction_id, global_position");
-            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<Guid[]> { TypedValue = missing.ToArray() });
+            // Every row of the table with what the test knows of it, then where the reader's cursor passed each missing one.
+            await using var cmd = db.DataSource.CreateCommand("select event_id, transaction_id::text, global_position, stream_id || ' v' || stream_version from events order by transaction_id, global_position");
             var rows = new List<string>();
-            await using (var r = await cmd.ExecuteReaderAsync()) while (await r.ReadAsync()) rows.Add(r.GetString(0));
-            await File.WriteAllTextAsync(Ppid.Testing.FileLoggerProvider.PathFor("reader-miss"), "MISSING\n" + string.Join("\n", rows) + "\nTRAIL\n" + string.Join("\n", trail));
+            var firstPassed = new List<string>();
+            var seenIds = seen.Select(e => e.EventId).ToHashSet();
+            await using (var r = await cmd.ExecuteReaderAsync())
+                while (await r.ReadAsync())
+                {
+                    var id = r.GetGuid(0);
+                    var at = new GlobalCursor(ulong.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture), r.GetInt64(2));
+                    var what = missing.Contains(id) ? "MISSING" : !seenIds.Contains(id) ? "unseen(not ours)" : rolledBack.Contains(id) ? "SEEN-ROLLED-BACK" : committed.Contains(id) ? "ok" : "SEEN-NOT-OURS";
+                    rows.Add($"{at.TransactionId}/{at.Position} {r.GetString(3)} {id} {what}");
+                    if (missing.Contains(id))
+                    {
+                        var index = cursors.FindIndex(c => c > at);
+                        firstPassed.Add($"{at.TransactionId}/{at.Position}: first passed by read #{index} {(index >= 0 ? trail[index] : "never")}");
+                    }
+                }
+            await File.WriteAllTextAsync(Ppid.Testing.FileLoggerProvider.PathFor("reader-miss"),
+                $"startAt {startAt.TransactionId}/{startAt.Position}; {readerExit}; writers done {writersDoneAt:HH:mm:ss.ffffff}; missing {missing.Count}, extra {extra.Count}: {string.Join(",", extra.Select(e => $"{e.TransactionId}/{e.GlobalPosition}"))}\n"
+                + "FIRST PASSED\n" + string.Join("\n", firstPassed) + "\nROWS\n" + string.Join("\n", rows)
+                + "\nWRITES\n" + string.Join("\n", writes) + "\nTRAIL\n" + string.Join("\n", trail));
         }
         seen.Select(e => e.EventId).ShouldBeUnique();
         seen.Select(e => e.EventId).ToHashSet().SetEquals(committed).ShouldBeTrue(
