@@ -1,5 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Registry.Documents;
+using Ppid.Registry.Http;
+using Ppid.Registry.Items;
+using Ppid.Registry.Listing;
+using Ppid.Registry.ReferenceData;
+using Ppid.Registry.Registering;
+using Ppid.Registry.Revising;
+using Ppid.Registry.Withdrawing;
 
 namespace Ppid.Registry;
 
@@ -13,12 +23,26 @@ public static class RegistryModule
         var options = new PlatformOptions { ServiceName = ServiceName };
         options.EventAssemblies.Add(typeof(RegistryModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(RegistryModule).Assembly, "Migrations"));
-        return builder.AddPpidPlatform(options);
+        options.InlineProjections.Add(typeof(ItemsProjection));
+        builder.AddPpidPlatform(options);
+
+        builder.Services.AddSingleton<Commands>();
+        // Enums on the wire as in stored events: kebab-case strings (court-decision, softcopy).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
+        // Bad JSON and bad route/query values throw BadHttpRequestException, which the platform answers as problem details.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return builder;
     }
 
     public static WebApplication MapRegistryApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1/registry");
+        app.MapGroup("/api/v1/registry")
+            .MapReferenceData()
+            .MapRegistering()
+            .MapRevising()
+            .MapWithdrawing()
+            .MapAttachingDocuments()
+            .MapListing();
         return app;
     }
 }

@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Ppid.Platform.EventSourcing;
+using Ppid.Registry.Items;
+
+namespace Ppid.Registry.Http;
+
+/// <summary>What a command's decision produced: events to append (and the answer), or a refusal (4xx) that changes nothing.</summary>
+public abstract record CommandOutcome;
+
+/// <summary>
+/// Events to append to an item's stream, expecting <see cref="Expected"/>; none when the command
+/// changes nothing (then <see cref="CurrentVersion"/> is the answer's version). <see cref="Body"/>
+/// makes the answer from the version reached.
+/// </summary>
+public sealed record Pending(Guid ItemId, ExpectedVersion Expected, long CurrentVersion, IReadOnlyList<object> Events, int Status,
+    Func<long, object> Body, string? Location = null) : CommandOutcome;
+
+public sealed record Failed(IResult Result) : CommandOutcome;
+
+/// <summary>
+/// Runs a command: decide (load, validate, decide: no connection held meanwhile), then append in
+/// one transaction with the idempotency record. With an <c>Idempotency-Key</c>, the transaction
+/// takes an advisory lock on (tenant, key) and looks the key up again before appending, so of
+/// concurrent requests with one key exactly one appends and the others answer its result. A
+/// later request with the same key gets that result again when its method, path and body are
+/// the same, a 422 when not. Failures (4xx) are not remembered: they changed nothing, so a retry
+/// is decided afresh.
+/// </summary>
+public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    public const string KeyHeader = "Idempotency-Key";
+    public const int MaxKeyLength = 200;
+
+    public async Task<IResult> RunAsync(HttpContext http, RequestContext request, object? body,
+        Func<CancellationToken, Task<CommandOutcome>> decide, CancellationToken ct)
+    {
+        var key = http.Request.Headers[KeyHeader].ToString();
+        if (key.Length > MaxKeyLength)
+            return Problems.Invalid(KeyHeader, $"At most {MaxKeyLength} characters.");
+        var fingerprint = key.Length > 0 ? Fingerprint(http.Request, body) : null;
+
+        if (fingerprint is not null)
+        {
+            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+            if (await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, ct) is { } earlier) return earlier;
+        }
+
+        var outcome = await decide(ct);
+        if (outcome is Failed failed) return failed.Result;
+        var pending = (Pending)outcome;
+
+        await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            if (fingerprint is not null)
+            {
+                await using (var lockCmd = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 0))", connection, tx))
+                {
+                    lockCmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"idempotency/{request.Tenant}/{key}" });
+                    await lockCmd.ExecuteNonQueryAsync(ct);
+                }
+                // Another request with this key may have finished while this one decided: its result wins.
+                if (await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, ct) is { } earlier) return earlier;
+            }
+            var version = pending.CurrentVersion;
+            if (pending.Events.Count > 0)
+            {
+                var appended = await store.AppendAsync(connection, tx, InformationItem.StreamId(pending.ItemId), InformationItem.StreamType, pending.Expected,
+                    pending.Events.Select(e => new EventData(e)).ToList(), request.Metadata, ct);
+                version = appended.StreamVersion;
+            }
+            var answer = pending.Body(version);
+            var text = JsonSerializer.Serialize(answer, answer.GetType(), json.Value.SerializerOptions);
+            if (fingerprint is not null)
+            {
+                await using var save = new NpgsqlCommand(
+                    "insert into idempotency (tenant, key, fingerprint, status, body, location, version) values ($1, $2, $3, $4, $5, $6, $7)", connection, tx);
+                save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
+                save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+                save.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = fingerprint });
+                save.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pending.Status });
+                save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = text });
+                save.Parameters.Add(new NpgsqlParameter { Value = (object?)pending.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+                await save.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            if (pending.Events.Count > 0) store.NotifyAppended();
+            return Write(http, pending.Status, text, pending.Location, version);
+        }
+    }
+
+    /// <summary>The remembered answer for this key (replayed), a 422 when the key was used for another request, or null when the key is new.</summary>
+    private static async Task<IResult?> RememberedAsync(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, string key,
+        byte[] fingerprint, CancellationToken ct)
+    {
+        await using var find = new NpgsqlCommand(
+            "select fingerprint, status, body, location, version from idempotency where tenant = $1 and key = $2", connection, tx);
+        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        await using var reader = await find.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        if (!((byte[])reader[0]).AsSpan().SequenceEqual(fingerprint))
+        {
+            return TypedResults.Problem(title: "Idempotency key reused", statusCode: StatusCodes.Status422UnprocessableEntity,
+                detail: $"The {KeyHeader} '{key}' was used for a different request. Use a new key for a new request.",
+                type: Problems.TypeBase + "idempotency-key-reused");
+        }
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return Write(http, reader.GetInt32(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4));
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Write(HttpContext http, int status, string body, string? location, long version)
+    {
+        http.Response.Headers.ETag = Versions.ETag(version);
+        if (location is not null) http.Response.Headers.Location = location;
+        return TypedResults.Text(body, "application/json", Encoding.UTF8, status);
+    }
+
+    /// <summary>Method, path and the body as bound (so formatting and key order of the JSON do not matter).</summary>
+    private byte[] Fingerprint(HttpRequest request, object? body)
+    {
+        var bodyJson = body is null ? "null" : JsonSerializer.Serialize(body, body.GetType(), json.Value.SerializerOptions);
+        return SHA256.HashData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n{bodyJson}"));
+    }
+}
