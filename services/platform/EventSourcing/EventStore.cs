@@ -207,8 +207,10 @@ public sealed class EventStore(
 
     // ---------------------------------------------------------------- reading all, in commit order
 
+    // The text form of transaction_id gets its own name: an output column called transaction_id
+    // would capture "order by transaction_id" and sort by text ("10000" < "9999"), skipping events.
     internal const string Columns =
-        "global_position, transaction_id::text, event_id, stream_id, stream_version, type, schema_version, data::text, metadata::text, recorded_at, tenant, hash";
+        "global_position, transaction_id::text as transaction_id_text, event_id, stream_id, stream_version, type, schema_version, data::text, metadata::text, recorded_at, tenant, hash";
 
     /// <summary>
     /// Up to <paramref name="max"/> events strictly after <paramref name="after"/> in commit order,
@@ -224,7 +226,7 @@ public sealed class EventStore(
             select {Columns}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) as safe
               from events
              where (transaction_id, global_position) > ($1::text::xid8, $2)
-             order by transaction_id, global_position
+             order by events.transaction_id, events.global_position
              limit $3
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });

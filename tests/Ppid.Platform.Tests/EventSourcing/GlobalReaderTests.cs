@@ -108,6 +108,42 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
     }
 
     [Fact]
+    public async Task Commit_order_is_numeric_across_transaction_ids_of_different_lengths()
+    {
+        // Rows as transactions 9, 10, 99, 100 and 1000 would have written them. Ordered as text
+        // ("10" < "100" < "1000" < "9" < "99") a reader with small batches would skip some.
+        var store = db.Store();
+        var marker = Guid.NewGuid().ToString("N");
+        ulong[] transactionIds = [1000, 99, 9, 100, 10];
+        foreach (var (xid, i) in transactionIds.Select((x, i) => (x, i)))
+        {
+            await using var cmd = db.DataSource.CreateCommand(
+                """
+                insert into events (transaction_id, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, tenant, hash)
+                values ($1::text::xid8, gen_random_uuid(), $2, 1, 'test.money-deposited.v1', 1, $3::jsonb, '{"tenant":"t"}', now(), 't', '\x')
+                """);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = xid.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = $"planted-{marker}-{i}" });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = $$"""{"accountId":"{{marker}}","amount":{{xid}}}""" });
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        foreach (var batchSize in new[] { 1, 2, 3 })
+        {
+            var cursor = GlobalCursor.Start;
+            var planted = new List<ulong>();
+            for (var reads = 0; reads < 10_000; reads++)
+            {
+                var batch = await store.ReadAllAsync(cursor, batchSize);
+                if (batch.Events.Count == 0) { if (!batch.HeldBack) break; await Task.Delay(5); continue; }
+                planted.AddRange(batch.Events.Where(e => e.StreamId.StartsWith($"planted-{marker}", StringComparison.Ordinal)).Select(e => e.TransactionId));
+                cursor = batch.Events[^1].Cursor;
+            }
+            planted.ShouldBe([9UL, 10, 99, 100, 1000], $"batches of {batchSize}");
+        }
+    }
+
+    [Fact]
     public async Task An_open_transaction_holds_back_later_commits_until_it_ends()
     {
         var store = db.Store();
