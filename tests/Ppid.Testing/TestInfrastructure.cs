@@ -51,7 +51,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
             throw new InvalidOperationException($"Cannot reach PostgreSQL at {TestInfrastructure.Postgres.Split("Password")[0]}: {e.Message}. {TestInfrastructure.HowToStart}", e);
         }
         var connectionString = new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres) { Database = name, MaxPoolSize = 50 }.ConnectionString;
-        return new PostgresDatabase(name, connectionString, NpgsqlDataSource.Create(connectionString));
+        return new PostgresDatabase(name, connectionString, Ppid.Platform.Database.PpidDataSource.Create(connectionString));
     }
 
     public async ValueTask DisposeAsync()

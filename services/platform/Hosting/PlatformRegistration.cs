@@ -50,7 +50,7 @@ public static class PlatformRegistration
         var migrations = new[] { PlatformMigrations.EventStore }.Concat(options.Migrations).ToArray();
 
         services.AddSingleton(options);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton(_ => PpidDataSource.Create(postgres));
         services.AddSingleton(_ => EventTypes.FromAssemblies([.. options.EventAssemblies.Distinct()]));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventNotifications>();
