@@ -11,7 +11,7 @@ namespace Ppid.Platform.Messaging;
 /// their durable queues — but nothing is consumed either, so after <see cref="RestartAfter"/> of
 /// continuous ill health the bus is stopped and started again, which builds fresh connections.
 /// </summary>
-public sealed class BusWatchdog(IBusControl bus, ILogger<BusWatchdog> logger) : BackgroundService
+public sealed class BusWatchdog(IBusControl bus, TimeProvider clock, ILogger<BusWatchdog> logger) : BackgroundService
 {
     public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
@@ -32,10 +32,10 @@ public sealed class BusWatchdog(IBusControl bus, ILogger<BusWatchdog> logger) : 
                     unhealthySince = null;
                     continue;
                 }
-                unhealthySince ??= DateTimeOffset.UtcNow;
-                if (DateTimeOffset.UtcNow - unhealthySince < RestartAfter) continue;
+                unhealthySince ??= clock.GetUtcNow();
+                if (clock.GetUtcNow() - unhealthySince < RestartAfter) continue;
 
-                logger.LogWarning("Bus unhealthy for {Duration} ({Description}); restarting it", DateTimeOffset.UtcNow - unhealthySince, health.Description);
+                logger.LogWarning("Bus unhealthy for {Duration} ({Description}); restarting it", clock.GetUtcNow() - unhealthySince, health.Description);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(60));
                 await bus.StopAsync(timeout.Token);
