@@ -1,9 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
 using Ppid.Registry.Documents;
-using Ppid.Registry.Http;
 using Ppid.Registry.Items;
 using Ppid.Registry.Listing;
 using Ppid.Registry.ReferenceData;
@@ -26,11 +23,6 @@ public static class RegistryModule
         options.InlineProjections.Add(typeof(ItemsProjection));
         builder.AddPpidPlatform(options);
 
-        builder.Services.AddSingleton<Commands>();
-        // Enums on the wire as in stored events: kebab-case strings (court-decision, softcopy).
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
-        // Bad JSON and bad route/query values throw BadHttpRequestException, which the platform answers as problem details.
-        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;
     }
 

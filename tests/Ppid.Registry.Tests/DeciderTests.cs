@@ -1,3 +1,4 @@
+using Ppid.Platform.Http;
 using Ppid.Contracts.Registry;
 using Ppid.Registry.Documents;
 using Ppid.Registry.Items;

@@ -1,6 +1,10 @@
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -8,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
+using Ppid.Platform.Http;
 using Ppid.Platform.Messaging;
 using Ppid.Platform.Projections;
 
@@ -85,6 +90,13 @@ public static class PlatformRegistration
             BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions);
         }));
         services.AddHostedService<BusWatchdog>();
+
+        // The HTTP side of commands: idempotent command runner, enums on the wire as in stored events
+        // (kebab-case strings: court-decision, serta-merta), and bad JSON or bad route/query values
+        // thrown as BadHttpRequestException, which the platform answers as problem details.
+        services.AddSingleton<Commands>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddHealthChecks()
             .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag])

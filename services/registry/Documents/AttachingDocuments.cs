@@ -1,6 +1,6 @@
 using Ppid.Contracts.Registry;
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 using Ppid.Registry.Items;
 
 namespace Ppid.Registry.Documents;

@@ -78,16 +78,3 @@ public sealed record InformationItem(
         _ => throw new InvalidOperationException($"An information item does not handle {@event.GetType().Name}."),
     };
 }
-
-/// <summary>A refused decision: <see cref="Code"/> is stable (problem type), <see cref="Message"/> says why.</summary>
-public sealed record DomainError(string Code, string Message);
-
-/// <summary>What a decider returns: the events to append, or why not.</summary>
-public sealed record Decision(IReadOnlyList<object> Events, DomainError? Error)
-{
-    public static Decision Accept(params object[] events) => new(events, null);
-
-    public static Decision Refuse(string code, string message) => new([], new DomainError(code, message));
-
-    public bool Refused => Error is not null;
-}

@@ -1,5 +1,5 @@
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 
 namespace Ppid.Registry.Items;
 
@@ -31,7 +31,7 @@ public static class ItemCommands
         var (decision, invalid) = await decide(loaded.State);
         if (invalid is not null) return new Failed(invalid);
         if (decision!.Error is { } error) return new Failed(Problems.Refused(error));
-        return new Pending(itemId, ExpectedVersion.Exactly(loaded.Version), loaded.Version, decision.Events, StatusCodes.Status200OK,
+        return new Pending(InformationItem.StreamId(itemId), InformationItem.StreamType, ExpectedVersion.Exactly(loaded.Version), loaded.Version, decision.Events, StatusCodes.Status200OK,
             body ?? (version => new ItemChanged(itemId, version)));
     }
 }

@@ -1,3 +1,4 @@
+using Ppid.Platform.Http;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ppid.Contracts.Registry;
@@ -25,30 +26,6 @@ public sealed record DocumentRequest(string? Name, string? MediaType, long? Size
 
 /// <summary>The tenant's reference data an item may point to.</summary>
 public sealed record KnownCodes(IReadOnlySet<string> Units, IReadOnlySet<string> RecordClasses);
-
-/// <summary>Collects errors per field (JSON path as the client wrote it), for RFC 9457 validation problems.</summary>
-public sealed class ValidationErrors
-{
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-
-    public bool Any => _errors.Count > 0;
-
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
-        list.Add(message);
-    }
-
-    public string? Required(string field, string? value, int maxLength)
-    {
-        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
-        var trimmed = value.Trim();
-        if (trimmed.Length > maxLength) { Add(field, $"At most {maxLength} characters."); return null; }
-        return trimmed;
-    }
-
-    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
-}
 
 /// <summary>
 /// Pure validation of item requests against the tenant's reference data and the clock. Runs before

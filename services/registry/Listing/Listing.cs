@@ -3,7 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Ppid.Contracts.Registry;
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 using Ppid.Registry.Items;
 
 namespace Ppid.Registry.Listing;

@@ -21,8 +21,8 @@ create table record_classes (
     primary key (tenant, code)
 );
 
--- The first successful answer per Idempotency-Key, written in the same transaction as the events.
-create table idempotency (
+-- (Also created by the event store migration 0003 since the platform took over idempotency.)
+create table if not exists idempotency (
     tenant      text   not null,
     key         text   not null,
     fingerprint bytea  not null,

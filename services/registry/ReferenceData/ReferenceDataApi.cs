@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Npgsql;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 using Ppid.Registry.Items;
 
 namespace Ppid.Registry.ReferenceData;

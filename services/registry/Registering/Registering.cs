@@ -1,7 +1,7 @@
 using Npgsql;
 using Ppid.Contracts.Registry;
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 using Ppid.Registry.Items;
 using Ppid.Registry.ReferenceData;
 
@@ -44,7 +44,7 @@ public static class RegisteringEndpoint
             var itemId = Guid.CreateVersion7(now);
             var decision = RegisterDecider.Decide(InformationItem.Initial, new RegisterInformationItem(itemId, details!, documents), now);
             if (decision.Error is { } error) return new Failed(Problems.Refused(error));
-            return new Pending(itemId, ExpectedVersion.NoStream, 0, decision.Events, StatusCodes.Status201Created,
+            return new Pending(InformationItem.StreamId(itemId), InformationItem.StreamType, ExpectedVersion.NoStream, 0, decision.Events, StatusCodes.Status201Created,
                 version => new ItemChanged(itemId, version), $"/api/v1/registry/items/{itemId}");
         }, ct);
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Ppid.Contracts.Registry;
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Http;
+using Ppid.Platform.Http;
 using Ppid.Registry.Items;
 using Ppid.Registry.ReferenceData;
 

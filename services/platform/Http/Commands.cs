@@ -1,22 +1,22 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Ppid.Platform.EventSourcing;
-using Ppid.Registry.Items;
 
-namespace Ppid.Registry.Http;
+namespace Ppid.Platform.Http;
 
 /// <summary>What a command's decision produced: events to append (and the answer), or a refusal (4xx) that changes nothing.</summary>
 public abstract record CommandOutcome;
 
 /// <summary>
-/// Events to append to an item's stream, expecting <see cref="Expected"/>; none when the command
+/// Events to append to a stream (<see cref="StreamId"/> of <see cref="StreamType"/>), expecting <see cref="Expected"/>; none when the command
 /// changes nothing (then <see cref="CurrentVersion"/> is the answer's version). <see cref="Body"/>
 /// makes the answer from the version reached.
 /// </summary>
-public sealed record Pending(Guid ItemId, ExpectedVersion Expected, long CurrentVersion, IReadOnlyList<object> Events, int Status,
+public sealed record Pending(string StreamId, string StreamType, ExpectedVersion Expected, long CurrentVersion, IReadOnlyList<object> Events, int Status,
     Func<long, object> Body, string? Location = null) : CommandOutcome;
 
 public sealed record Failed(IResult Result) : CommandOutcome;
@@ -69,7 +69,7 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
             var version = pending.CurrentVersion;
             if (pending.Events.Count > 0)
             {
-                var appended = await store.AppendAsync(connection, tx, InformationItem.StreamId(pending.ItemId), InformationItem.StreamType, pending.Expected,
+                var appended = await store.AppendAsync(connection, tx, pending.StreamId, pending.StreamType, pending.Expected,
                     pending.Events.Select(e => new EventData(e)).ToList(), request.Metadata, ct);
                 version = appended.StreamVersion;
             }

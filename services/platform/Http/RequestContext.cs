@@ -1,7 +1,8 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ppid.Platform.EventSourcing;
 
-namespace Ppid.Registry.Http;
+namespace Ppid.Platform.Http;
 
 /// <summary>
 /// Who is calling, for whom. Until the gateway exists (it will bind the tenant to the API key and
@@ -21,7 +22,7 @@ public sealed record RequestContext(string Tenant, string? ActorId, string? Acto
         var headers = http.Request.Headers;
         var tenant = headers[TenantHeader].ToString().Trim();
         if (tenant.Length == 0)
-            throw new BadHttpRequestException($"The {TenantHeader} header is required: every registry request acts for one tenant.", StatusCodes.Status400BadRequest);
+            throw new BadHttpRequestException($"The {TenantHeader} header is required: every request acts for one tenant.", StatusCodes.Status400BadRequest);
         if (tenant.Length > MaxHeaderLength || tenant.Any(char.IsControl))
             throw new BadHttpRequestException($"The {TenantHeader} header is not a valid tenant id.", StatusCodes.Status400BadRequest);
         var correlation = headers["X-Correlation-Id"].ToString();
@@ -36,7 +37,7 @@ public sealed record RequestContext(string Tenant, string? ActorId, string? Acto
     private static string? Optional(string value) => value.Length == 0 ? null : value[..Math.Min(value.Length, MaxHeaderLength)];
 }
 
-/// <summary>Problem details the registry answers with (RFC 9457).</summary>
+/// <summary>Problem details the services answer with (RFC 9457).</summary>
 public static class Problems
 {
     public const string TypeBase = "https://ppid.example/problems/";
@@ -44,15 +45,15 @@ public static class Problems
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(title: "Not found", detail: $"{what} does not exist.", statusCode: StatusCodes.Status404NotFound, type: TypeBase + "not-found");
 
-    public static ProblemHttpResult Refused(Items.DomainError error) =>
+    public static ProblemHttpResult Refused(DomainError error) =>
         TypedResults.Problem(title: "The command was refused", detail: error.Message, statusCode: StatusCodes.Status409Conflict, type: TypeBase + error.Code);
 
-    public static ValidationProblem Invalid(Items.ValidationErrors errors) =>
+    public static ValidationProblem Invalid(ValidationErrors errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(), title: "The request has invalid fields", type: TypeBase + "validation");
 
     public static ValidationProblem Invalid(string field, string message)
     {
-        var errors = new Items.ValidationErrors();
+        var errors = new ValidationErrors();
         errors.Add(field, message);
         return Invalid(errors);
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Ppid.Registry.Http;
+namespace Ppid.Platform.Http;
 
 /// <summary>ETags are the stream version, quoted: <c>"3"</c>. <c>If-Match</c> carries the version a change is based on.</summary>
 public static class Versions
