@@ -1,6 +1,7 @@
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
 using Ppid.Registry.Documents;
+using Ppid.Registry.Importing;
 using Ppid.Registry.Items;
 using Ppid.Registry.Listing;
 using Ppid.Registry.ReferenceData;
@@ -22,6 +23,7 @@ public static class RegistryModule
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(RegistryModule).Assembly, "Migrations"));
         options.InlineProjections.Add(typeof(ItemsProjection));
         builder.AddPpidPlatform(options);
+        builder.Services.Configure<ImportOptions>(builder.Configuration.GetSection(ImportOptions.Section));
 
         return builder;
     }
@@ -34,7 +36,8 @@ public static class RegistryModule
             .MapRevising()
             .MapWithdrawing()
             .MapAttachingDocuments()
-            .MapListing();
+            .MapListing()
+            .MapImporting();
         return app;
     }
 }
