@@ -35,7 +35,7 @@ public static partial class ImportColumns
         new("recordClass", "Kode Klasifikasi Arsip", ["Klasifikasi Arsip", "recordClass"], true),
         new("kind", "Jenis Dokumen", ["Jenis", "kind"], true),
         new("language", "Bahasa", ["language"], false),
-        new("tags", "Tag", ["Tags", "Kata Kunci", "tags"], false),
+        new("tags", "Tag", ["Kata Kunci", "tags"], false),
     ];
 
     /// <summary>When the file has no Bahasa column: DIP spreadsheets are in Bahasa Indonesia.</summary>
