@@ -1,5 +1,6 @@
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Platform.Messaging;
 using Ppid.Registry.Documents;
 using Ppid.Registry.Importing;
 using Ppid.Registry.Items;
@@ -7,6 +8,7 @@ using Ppid.Registry.Listing;
 using Ppid.Registry.ReferenceData;
 using Ppid.Registry.Registering;
 using Ppid.Registry.Revising;
+using Ppid.Registry.Status;
 using Ppid.Registry.Withdrawing;
 
 namespace Ppid.Registry;
@@ -22,6 +24,7 @@ public static class RegistryModule
         options.EventAssemblies.Add(typeof(RegistryModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(RegistryModule).Assembly, "Migrations"));
         options.InlineProjections.Add(typeof(ItemsProjection));
+        options.Subscriptions.Add(new Subscription(ItemStatusHandler.Queue, typeof(ItemStatusHandler), ItemStatusHandler.StreamTypes));
         builder.AddPpidPlatform(options);
         builder.Services.Configure<ImportOptions>(builder.Configuration.GetSection(ImportOptions.Section));
 
@@ -37,7 +40,8 @@ public static class RegistryModule
             .MapWithdrawing()
             .MapAttachingDocuments()
             .MapListing()
-            .MapImporting();
+            .MapImporting()
+            .MapItemStatus();
         return app;
     }
 }
