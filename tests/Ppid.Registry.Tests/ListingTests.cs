@@ -62,6 +62,16 @@ public sealed class ListingTests(ApiWithListedItems api) : IClassFixture<ApiWith
     }
 
     [Fact]
+    public async Task Before_any_classification_every_item_is_unclassified_and_no_category_matches()
+    {
+        var (ids, page) = await ListAsync("category=unclassified");
+        ids.ShouldBe([.. api.Diskominfo, .. api.Setda], ignoreOrder: true);
+        page.GetProperty("items")[0].GetProperty("category").ValueKind.ShouldBe(JsonValueKind.Null);
+        (await ListAsync("category=berkala")).Ids.ShouldBeEmpty();
+        (await ListAsync("category=unclassified&unit=SETDA&status=active")).Ids.ShouldBe([api.Setda[1]]);
+    }
+
+    [Fact]
     public async Task Pages_follow_the_cursor_without_gaps_or_repeats_in_a_stable_order()
     {
         var seen = new List<Guid>();
@@ -90,6 +100,8 @@ public sealed class ListingTests(ApiWithListedItems api) : IClassFixture<ApiWith
             (await zero.ValidationFieldsAsync()).ShouldBe(["size"]);
         using (var status = await client.GetAsync($"{Api.Items}?status=archived"))
             (await status.ValidationFieldsAsync()).ShouldBe(["status"]);
+        using (var category = await client.GetAsync($"{Api.Items}?category=rahasia"))
+            (await category.ValidationFieldsAsync()).ShouldBe(["category"]);
         using (var cursor = await client.GetAsync($"{Api.Items}?after=not-a-guid"))
             cursor.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
