@@ -211,4 +211,31 @@ public sealed class ImportTests(ApiForImports api) : IClassFixture<ApiForImports
         using var other = api.Client("tenant-b");
         (await other.GetAsync($"{Imports}/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Two_uploads_of_one_file_at_once_register_each_row_once()
+    {
+        var file = Csv([Row(1, "Concurrent 1"), Row(2, "Concurrent 2"), Row(3, "Concurrent 3")]);
+        var events = await api.ItemEventsAsync();
+        var results = await Task.WhenAll(ImportAsync(Raw(file, "text/csv")), ImportAsync(Raw(file, "text/csv")));
+
+        results.ShouldAllBe(r => r.Status == HttpStatusCode.OK);
+        results.Sum(r => r.Body.GetProperty("imported").GetInt32()).ShouldBe(3);
+        results.Sum(r => r.Body.GetProperty("duplicates").GetInt32()).ShouldBe(3);
+        (await api.ItemEventsAsync()).ShouldBe(events + 3);
+        (await api.CountAsync("select count(*) from items where title like 'Concurrent %'")).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task A_file_without_rows_or_a_form_without_a_file_is_a_400()
+    {
+        using var client = api.Client();
+        using (var headerOnly = await client.PostAsync(Imports, Raw(Csv([]), "text/csv")))
+            (await headerOnly.ValidationFieldsAsync()).ShouldBe(["file"]);
+        using (var empty = await client.PostAsync(Imports, Raw([], "text/csv")))
+            (await empty.ValidationFieldsAsync()).ShouldBe(["file"]);
+        using var form = new MultipartFormDataContent { { new StringContent("just text"), "note" } };
+        using (var noFile = await client.PostAsync(Imports, form))
+            (await noFile.ValidationFieldsAsync()).ShouldBe(["file"]);
+    }
 }
