@@ -1,5 +1,6 @@
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Platform.Http;
 using Ppid.Platform.Messaging;
 using Ppid.Registry.Documents;
 using Ppid.Registry.Importing;
@@ -27,6 +28,7 @@ public static class RegistryModule
         options.Subscriptions.Add(new Subscription(ItemStatusHandler.Queue, typeof(ItemStatusHandler), ItemStatusHandler.StreamTypes));
         builder.AddPpidPlatform(options);
         builder.Services.Configure<ImportOptions>(builder.Configuration.GetSection(ImportOptions.Section));
+        builder.Services.AddHostedService<IdempotencyCleanup>(); // belongs in AddPpidPlatform once every service has Commands
 
         return builder;
     }

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Ppid.Platform.EventSourcing;
@@ -28,12 +30,17 @@ public sealed record Failed(IResult Result) : CommandOutcome;
 /// concurrent requests with one key exactly one appends and the others answer its result. A
 /// later request with the same key gets that result again when its method, path and body are
 /// the same, a 422 when not. Failures (4xx) are not remembered: they changed nothing, so a retry
-/// is decided afresh.
+/// is decided afresh. A remembered answer lives <see cref="KeyLifetime"/> (24 h): after that the
+/// key is new again (a client retrying a day later is not retrying), and
+/// <see cref="IdempotencyCleanup"/> deletes expired answers hourly.
 /// </summary>
 public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const string KeyHeader = "Idempotency-Key";
     public const int MaxKeyLength = 200;
+
+    /// <summary>How long an answer is remembered for its key (database clock, from when it was stored).</summary>
+    public static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
 
     public async Task<IResult> RunAsync(HttpContext http, RequestContext request, object? body,
         Func<CancellationToken, Task<CommandOutcome>> decide, CancellationToken ct)
@@ -78,7 +85,12 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
             if (fingerprint is not null)
             {
                 await using var save = new NpgsqlCommand(
-                    "insert into idempotency (tenant, key, fingerprint, status, body, location, version) values ($1, $2, $3, $4, $5, $6, $7)", connection, tx);
+                    // An expired answer for this key may still be stored (cleanup runs hourly): the new one replaces it.
+                    """
+                    insert into idempotency (tenant, key, fingerprint, status, body, location, version) values ($1, $2, $3, $4, $5, $6, $7)
+                    on conflict (tenant, key) do update set fingerprint = excluded.fingerprint, status = excluded.status, body = excluded.body,
+                        location = excluded.location, version = excluded.version, created_at = now()
+                    """, connection, tx);
                 save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
                 save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
                 save.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = fingerprint });
@@ -99,9 +111,10 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
         byte[] fingerprint, CancellationToken ct)
     {
         await using var find = new NpgsqlCommand(
-            "select fingerprint, status, body, location, version from idempotency where tenant = $1 and key = $2", connection, tx);
+            "select fingerprint, status, body, location, version from idempotency where tenant = $1 and key = $2 and created_at > now() - $3", connection, tx);
         find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        find.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = KeyLifetime });
         await using var reader = await find.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         if (!((byte[])reader[0]).AsSpan().SequenceEqual(fingerprint))
@@ -126,5 +139,50 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
     {
         var bodyJson = body is null ? "null" : JsonSerializer.Serialize(body, body.GetType(), json.Value.SerializerOptions);
         return SHA256.HashData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n{bodyJson}"));
+    }
+}
+
+/// <summary>
+/// Deletes remembered answers older than <see cref="Commands.KeyLifetime"/>, at start and then
+/// hourly, in batches so no long transaction holds the table. Safe on every instance at once.
+/// </summary>
+public sealed class IdempotencyCleanup(NpgsqlDataSource dataSource, ILogger<IdempotencyCleanup> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private const int BatchSize = 5000;
+
+    /// <summary>Deletes every expired answer; returns how many.</summary>
+    public static async Task<long> PurgeExpiredAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        long total = 0;
+        while (true)
+        {
+            await using var cmd = dataSource.CreateCommand(
+                "delete from idempotency where ctid in (select ctid from idempotency where created_at <= now() - $1 limit $2)");
+            cmd.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = Commands.KeyLifetime });
+            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
+            var deleted = await cmd.ExecuteNonQueryAsync(ct);
+            total += deleted;
+            if (deleted < BatchSize) return total;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                var deleted = await PurgeExpiredAsync(dataSource, stoppingToken);
+                if (deleted > 0) logger.LogInformation("Deleted {Count} expired idempotency answers", deleted);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // The next tick tries again; an expired answer is already ignored by RunAsync.
+                logger.LogWarning(e, "Idempotency cleanup failed; retrying in {Interval}", Interval);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

@@ -62,3 +62,6 @@ create table item_status_history (
 create index item_status_history_item on item_status_history (tenant, item_id, id);
 
 create index items_tenant_status on items (tenant, status, item_id);
+
+-- Expired Idempotency-Key answers are deleted by age (platform/Http/Commands.cs, IdempotencyCleanup).
+create index if not exists idempotency_created_at on idempotency (created_at);
