@@ -9,7 +9,7 @@ FROM ${DOTNET_SDK_IMAGE} AS build
 WORKDIR /src
 # Restore layer: only the build policy and the project files, so a source change does not
 # invalidate the package cache. global.json is left out on purpose: the SDK is the image's.
-COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY .editorconfig Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY services/contracts/Ppid.Contracts.csproj services/contracts/
 COPY services/platform/Ppid.Platform.csproj services/platform/
 COPY gateway/Ppid.Gateway.csproj gateway/

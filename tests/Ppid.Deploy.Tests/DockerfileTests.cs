@@ -85,6 +85,32 @@ public sealed partial class DockerfileTests
             ignored.ShouldNotContain(needed);
     }
 
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void Nothing_the_dockerfile_copies_is_excluded_from_the_build_context(string name, string project)
+    {
+        _ = project;
+        var patterns = Repo.Read(".dockerignore").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var sources = Instructions(name).Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal))
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1]).ToList();
+        sources.ShouldNotBeEmpty();
+        foreach (var source in sources)
+        {
+            Path.Exists(Repo.PathOf(source)).ShouldBeTrue($"{name}: COPY {source}");
+            var excludedBy = patterns.FirstOrDefault(p => Ignores(p, source.TrimEnd('/')));
+            excludedBy.ShouldBeNull($"{name}: COPY {source} is excluded from the build context by .dockerignore '{excludedBy}'");
+        }
+    }
+
+    /// <summary>Whether a .dockerignore pattern excludes a path or a folder above it (the subset of the syntax used: *, **, trailing /).</summary>
+    private static bool Ignores(string pattern, string path)
+    {
+        var regex = "^" + Regex.Escape(pattern.TrimEnd('/'))
+            .Replace(@"\*\*/", "(.*/)?", StringComparison.Ordinal)
+            .Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "(/.*)?$";
+        return Regex.IsMatch(path, regex);
+    }
+
     /// <summary>The project and every project it references, transitively, as repository-relative paths.</summary>
     private static List<string> ProjectClosure(string project)
     {
