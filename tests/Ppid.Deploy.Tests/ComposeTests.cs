@@ -152,6 +152,11 @@ public sealed partial class ComposeTests
             {
                 var dockerfile = Path.Combine(Repo.PathOf("deploy/compose"), service["build"]["context"].Text!, service["build"]["dockerfile"].Text!);
                 File.Exists(dockerfile).ShouldBeTrue($"{name}: {dockerfile}");
+                image.ShouldNotBeNull(name);
+                image.ShouldStartWith("ppid-suite/", Case.Sensitive, $"{name}: images built here are named ppid-suite/*");
+                // A third-party image extended here (with-probe.Dockerfile) is still pinned.
+                if (service["build"]["args"]["IMAGE"].Text is { } baseImage)
+                    baseImage.ShouldMatch(@":\d[\w.-]*$", $"{name}: base image '{baseImage}' must be pinned to a version");
             }
             else
             {
