@@ -62,6 +62,14 @@ if [ -z "${PPID_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   fi
 fi
 
+# Debian's docker-compose lets the deployment tests validate deploy/compose with Docker's own
+# parser (no engine needed). Optional: without it that one test is skipped with its reason.
+if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1 \
+  && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  log "installing docker-compose for the Compose file check (optional)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 || warn "docker-compose could not be installed; the Compose check will be skipped"
+fi
+
 # Same development defaults (and overrides) as infra.sh.
 pg_port="${PPID_PG_PORT:-5432}"
 pg_user="${PPID_PG_USER:-ppid}"
