@@ -272,4 +272,50 @@ public sealed class CyclesApiTests(ApiWithReferenceData api) : IClassFixture<Api
         body.GetProperty("unit").GetString().ShouldBe("DISKOMINFO");
         body.GetProperty("items")[0].GetProperty("itemId").GetGuid().ShouldBe(items[0]);
     }
+
+    [Fact]
+    public async Task Concurrent_verifications_of_one_cycle_queue_on_the_cycle_instead_of_conflicting()
+    {
+        var cycleId = await api.OpenCycleAsync("Parallel verification 2027");
+        var items = await api.RegisterItemsAsync(10);
+        await api.SubmitOkAsync(cycleId, "tenant-a", items);
+        using var secretariat = api.ClientAs("sekretariat");
+
+        var responses = await Task.WhenAll(items.Select((item, i) => i % 2 == 0
+            ? secretariat.VerifyAsync(cycleId, item, "accepted")
+            : secretariat.VerifyAsync(cycleId, item, "returned", $"Perbaiki bagian {i}")));
+        try
+        {
+            foreach (var r in responses) r.StatusCode.ShouldBe(HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            foreach (var r in responses) r.Dispose();
+        }
+        var cycle = await api.GetCycleAsync(cycleId);
+        cycle.GetProperty("version").GetInt64().ShouldBe(12);
+        cycle.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("status").GetString() == "accepted").ShouldBe(5);
+        cycle.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("status").GetString() == "returned").ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task A_stale_if_match_on_a_cycle_command_is_409_and_a_fresh_one_succeeds()
+    {
+        var cycleId = await api.OpenCycleAsync("If-Match 2027");
+        var items = await api.RegisterItemsAsync(1);
+        await api.SubmitOkAsync(cycleId, "tenant-a", items);
+        using var secretariat = api.ClientAs("sekretariat");
+        var events = await api.EventCountAsync();
+        using (var stale = await secretariat.SendAsync(HttpMethod.Post, $"{CyclesApi.Cycles}/{cycleId}/items/{items[0]}/verification",
+            new JsonObject { ["outcome"] = "accepted" }, ifMatch: "\"1\""))
+        {
+            stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await stale.BodyAsync()).GetProperty("currentVersion").GetInt64().ShouldBe(2);
+        }
+        (await api.EventCountAsync()).ShouldBe(events);
+        using var fresh = await secretariat.SendAsync(HttpMethod.Post, $"{CyclesApi.Cycles}/{cycleId}/items/{items[0]}/verification",
+            new JsonObject { ["outcome"] = "accepted" }, ifMatch: "\"2\"");
+        fresh.StatusCode.ShouldBe(HttpStatusCode.OK);
+        fresh.Headers.ETag!.Tag.ShouldBe("\"3\"");
+    }
 }

@@ -42,7 +42,9 @@ public static class ClosingEndpoint
         CancellationToken ct)
     {
         if (CycleCommands.RequireRole(request, Roles.Ppid, Roles.Sekretariat) is { } forbidden) return forbidden;
-        return await commands.RunAsync(http, request, null, token => CycleCommands.DecideAsync(store, request, id,
+        var (ifMatch, bad) = Versions.IfMatch(http.Request);
+        if (bad is not null) return bad;
+        return await commands.RunAsync(http, request, null, token => CycleCommands.DecideAsync(store, request, id, ifMatch,
             state => CloseDecider.Decide(state, new CloseCollection(id), clock.GetUtcNow()),
             (after, version) => new CollectionClosedResponse(id, version, after.AcceptedItems), token), ct);
     }

@@ -103,10 +103,9 @@ public static class SubmittingEndpoint
                 InTransaction = async (connection, tx, txToken) =>
                 {
                     var receipt = SubmitDecider.ReceiptNumber(year, await NextNumberAsync(connection, tx, request.Tenant, year, txToken));
-                    // The counter row's lock orders this tenant's submissions: load the cycle again now, so a
-                    // submission that committed meanwhile is seen and concurrent submissions all succeed.
-                    var current = await store.LoadCycleAsync(request.Tenant, id, txToken)
-                        ?? throw new InvalidOperationException($"Update cycle {id} vanished.");
+                    // Under the counter's lock and then the cycle's, load the cycle again: whatever committed meanwhile
+                    // is seen, so concurrent submissions (and verifications) queue rather than conflict.
+                    var current = await CycleCommands.LockAndLoadAsync(store, connection, tx, request.Tenant, id, txToken);
                     var decision = SubmitDecider.Decide(current.State, command, receipt, now);
                     if (decision.Error is { } error) return new Failed(Problems.Refused(error));
                     var submitted = (ItemsSubmitted)decision.Events[0];

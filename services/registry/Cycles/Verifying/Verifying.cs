@@ -43,6 +43,8 @@ public static class VerifyingEndpoint
         EventStore store, TimeProvider clock, CancellationToken ct)
     {
         if (CycleCommands.RequireRole(request, Roles.Sekretariat) is { } forbidden) return forbidden;
+        var (ifMatch, bad) = Versions.IfMatch(http.Request);
+        if (bad is not null) return bad;
         var errors = new ValidationErrors();
         bool? accepted = body.Outcome?.Trim() switch
         {
@@ -56,7 +58,7 @@ public static class VerifyingEndpoint
         else if (body.Notes is { Length: > ItemValidation.ReasonMax }) errors.Add("notes", $"At most {ItemValidation.ReasonMax} characters.");
         else notes = string.IsNullOrWhiteSpace(body.Notes) ? null : body.Notes.Trim();
         if (errors.Any) return Problems.Invalid(errors);
-        return await commands.RunAsync(http, request, body, token => CycleCommands.DecideAsync(store, request, id,
+        return await commands.RunAsync(http, request, body, token => CycleCommands.DecideAsync(store, request, id, ifMatch,
             state => VerifyDecider.Decide(state, new VerifySubmittedItem(id, itemId, accepted!.Value, notes), clock.GetUtcNow()), null, token), ct);
     }
 }
