@@ -28,10 +28,10 @@ public sealed class CyclesDeciderTests
     private static UpdateCycleOpened Opened() => new(CycleId, "DIP 2027", 2027, Steps, Now);
 
     private static ItemsSubmitted Submitted(string receipt, params (Guid Id, long Version)[] items) =>
-        new(CycleId, Guid.CreateVersion7(), receipt, "DISKOMINFO", [.. items.Select(i => new SubmittedItem(i.Id, i.Version, "DISKOMINFO"))], Now);
+        new(CycleId, Guid.CreateVersion7(), receipt, "DISKOMINFO", [.. items.Select(i => new SubmittedItem(i.Id, i.Version, "DISKOMINFO"))], Now, Now.AddHours(1));
 
     private static SubmitItems Submit(params (Guid Id, long Version)[] items) =>
-        new(CycleId, Guid.CreateVersion7(), "DISKOMINFO", [.. items.Select(i => new SubmittedItem(i.Id, i.Version, "DISKOMINFO"))]);
+        new(CycleId, Guid.CreateVersion7(), "DISKOMINFO", [.. items.Select(i => new SubmittedItem(i.Id, i.Version, "DISKOMINFO"))], Now.AddHours(1));
 
     private static void ShouldRefuse(Decision decision, string code)
     {
@@ -149,6 +149,17 @@ public sealed class CyclesDeciderTests
     {
         ShouldRefuse(CloseDecider.Decide(Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1))), new CloseCollection(CycleId), Now), "verification-pending");
         ShouldRefuse(CloseDecider.Decide(Given(Opened(), new CollectionClosed(CycleId, "DIP 2027", [], Now)), new CloseCollection(CycleId), Now), "cycle-closed");
+    }
+
+    [Fact]
+    public void An_item_awaiting_verification_past_its_verification_due_instant_is_overdue_until_verified()
+    {
+        var submitted = Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1), (ItemB, 1)), new SubmittedItemAccepted(CycleId, ItemA, 1, null, Now));
+        CycleQueries.OverdueVerifications(submitted, Now.AddMinutes(59)).ShouldBeEmpty();
+        var overdue = CycleQueries.OverdueVerifications(submitted, Now.AddHours(2)).ShouldHaveSingleItem();
+        overdue.ItemId.ShouldBe(ItemB);
+        overdue.VerifyDueAt.ShouldBe(Now.AddHours(1));
+        CycleQueries.OverdueVerifications(Cycle.Evolve(submitted, new SubmittedItemReturned(CycleId, ItemB, 1, "x", Now)), Now.AddHours(2)).ShouldBeEmpty();
     }
 
     [Fact]

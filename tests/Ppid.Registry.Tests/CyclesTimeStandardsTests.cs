@@ -121,13 +121,23 @@ public sealed class CyclesTimeStandardsTests(ApiWithReferenceData api) : IClassF
     {
         await api.NewTenantAsync("tenant-late");
         var cycleId = await api.OpenCycleAsync("DIP 2027", "tenant-late");
+        var items = await api.RegisterItemsAsync(1, "tenant-late");
+        var receipt = await api.SubmitOkAsync(cycleId, "tenant-late", items);
+        receipt.GetProperty("verifyDueAt").GetDateTimeOffset().ShouldBe(new DateTimeOffset(2027, 3, 10, 10, 0, 0, Wib)); // an office hour after 09:00
         try
         {
-            (await api.GetCycleAsync(cycleId, "tenant-late")).GetProperty("overdueSteps").GetArrayLength().ShouldBe(0);
+            var onTime = await api.GetCycleAsync(cycleId, "tenant-late");
+            onTime.GetProperty("overdueSteps").GetArrayLength().ShouldBe(0);
+            onTime.GetProperty("overdueVerifications").GetArrayLength().ShouldBe(0);
 
             api.Clock.Set(new DateTimeOffset(2027, 3, 19, 16, 1, 0, Wib)); // a minute after collect's due instant
             var late = await api.GetCycleAsync(cycleId, "tenant-late");
             late.GetProperty("overdueSteps").EnumerateArray().Select(s => s.GetString()).ShouldBe(["collect"]);
+            var overdueVerification = late.GetProperty("overdueVerifications").EnumerateArray().ShouldHaveSingleItem();
+            overdueVerification.GetProperty("itemId").GetGuid().ShouldBe(items[0]);
+            overdueVerification.GetProperty("receiptNumber").GetString().ShouldBe("TT/2027/0001");
+            await api.VerifyOkAsync(cycleId, items[0], "accepted", tenant: "tenant-late");
+            (await api.GetCycleAsync(cycleId, "tenant-late")).GetProperty("overdueVerifications").GetArrayLength().ShouldBe(0);
 
             api.Clock.Set(new DateTimeOffset(2027, 3, 23, 10, 0, 0, Wib));
             late = await api.GetCycleAsync(cycleId, "tenant-late");

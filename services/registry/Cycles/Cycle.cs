@@ -23,6 +23,7 @@ public sealed record VerificationRound(
     string ReceiptNumber,
     long SubmittedVersion,
     DateTimeOffset SubmittedAt,
+    DateTimeOffset? VerifyDueAt,
     CycleItemStatus? Outcome,
     string? Notes,
     DateTimeOffset? VerifiedAt);
@@ -31,7 +32,7 @@ public sealed record VerificationRound(
 public sealed record CycleItem(Guid ItemId, string HoldingUnit, CycleItemStatus Status, long SubmittedVersion, IReadOnlyList<VerificationRound> Rounds);
 
 /// <summary>A submission as receipted (tanda terima).</summary>
-public sealed record Submission(Guid SubmissionId, string ReceiptNumber, string Unit, IReadOnlyList<SubmittedItem> Items, DateTimeOffset SubmittedAt);
+public sealed record Submission(Guid SubmissionId, string ReceiptNumber, string Unit, IReadOnlyList<SubmittedItem> Items, DateTimeOffset SubmittedAt, DateTimeOffset? VerifyDueAt);
 
 /// <summary>A DIP update cycle as its stream says; also the detail document of the <c>cycles</c> read model.</summary>
 public sealed record Cycle(
@@ -72,11 +73,11 @@ public sealed record Cycle(
             var index = items.FindIndex(i => i.ItemId == s.ItemId);
             var rounds = index < 0 ? [] : items[index].Rounds;
             var item = new CycleItem(s.ItemId, s.HoldingUnit, CycleItemStatus.Submitted, s.ItemVersion,
-                [.. rounds, new VerificationRound(rounds.Count + 1, e.ReceiptNumber, s.ItemVersion, e.SubmittedAt, null, null, null)]);
+                [.. rounds, new VerificationRound(rounds.Count + 1, e.ReceiptNumber, s.ItemVersion, e.SubmittedAt, e.VerifyDueAt, null, null, null)]);
             if (index < 0) items.Add(item);
             else items[index] = item;
         }
-        return state with { Submissions = [.. state.Submissions, new Submission(e.SubmissionId, e.ReceiptNumber, e.Unit, e.Items, e.SubmittedAt)], Items = items };
+        return state with { Submissions = [.. state.Submissions, new Submission(e.SubmissionId, e.ReceiptNumber, e.Unit, e.Items, e.SubmittedAt, e.VerifyDueAt)], Items = items };
     }
 
     private static Cycle Verified(Cycle state, Guid itemId, CycleItemStatus outcome, string? notes, DateTimeOffset at) => state with

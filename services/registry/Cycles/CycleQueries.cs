@@ -16,6 +16,9 @@ namespace Ppid.Registry.Cycles;
 /// </summary>
 public sealed record CycleStepView(string Code, string Name, DateTimeOffset DueAt, bool TrackedHere, DateTimeOffset? CompletedAt, bool? Overdue, bool? CompletedLate);
 
+/// <summary>An item awaiting verification past the verification time standard counted from its hand-over.</summary>
+public sealed record OverdueVerification(Guid ItemId, string ReceiptNumber, DateTimeOffset SubmittedAt, DateTimeOffset VerifyDueAt);
+
 public sealed record CycleResponse(
     Guid Id,
     long Version,
@@ -26,6 +29,7 @@ public sealed record CycleResponse(
     DateTimeOffset? ClosedAt,
     IReadOnlyList<CycleStepView> Steps,
     IReadOnlyList<string> OverdueSteps,
+    IReadOnlyList<OverdueVerification> OverdueVerifications,
     IReadOnlyList<Submission> Submissions,
     IReadOnlyList<CycleItem> Items,
     IReadOnlyList<AcceptedItem> AcceptedItems);
@@ -42,7 +46,8 @@ public sealed record CycleSummary(
     int AwaitingVerification,
     int Accepted,
     int Returned,
-    IReadOnlyList<string> OverdueSteps);
+    IReadOnlyList<string> OverdueSteps,
+    int OverdueVerifications);
 
 /// <summary>Detail and list of cycles from the inline <c>cycles</c> read model, within the caller's tenant; overdue flags use the injected clock.</summary>
 public static class CycleQueries
@@ -66,6 +71,14 @@ public static class CycleQueries
         }),
     ];
 
+    /// <summary>Items awaiting verification whose verification was due before <paramref name="now"/> (pure).</summary>
+    public static IReadOnlyList<OverdueVerification> OverdueVerifications(Cycle cycle, DateTimeOffset now) =>
+    [
+        .. cycle.Items
+            .Where(i => i.Status == CycleItemStatus.Submitted && i.Rounds[^1].VerifyDueAt is { } due && now > due)
+            .Select(i => new OverdueVerification(i.ItemId, i.Rounds[^1].ReceiptNumber, i.Rounds[^1].SubmittedAt, i.Rounds[^1].VerifyDueAt!.Value)),
+    ];
+
     public static IReadOnlyList<string> OverdueSteps(IReadOnlyList<CycleStepView> steps) => [.. steps.Where(s => s.Overdue == true).Select(s => s.Code)];
 
     private static async Task<IResult> GetAsync(Guid id, RequestContext request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
@@ -74,7 +87,7 @@ public static class CycleQueries
         var steps = StepViews(cycle, clock.GetUtcNow());
         http.Response.Headers.ETag = Versions.ETag(version);
         return TypedResults.Ok(new CycleResponse(cycle.Id, version, cycle.Period, cycle.Year, cycle.Status, cycle.OpenedAt, cycle.ClosedAt, steps,
-            OverdueSteps(steps), cycle.Submissions, cycle.Items, cycle.AcceptedItems));
+            OverdueSteps(steps), OverdueVerifications(cycle, clock.GetUtcNow()), cycle.Submissions, cycle.Items, cycle.AcceptedItems));
     }
 
     private static async Task<IResult> GetSubmissionAsync(Guid id, Guid submissionId, RequestContext request, NpgsqlDataSource db, CancellationToken ct)
@@ -108,7 +121,7 @@ public static class CycleQueries
             var c = State(reader.GetString(1));
             list.Add(new CycleSummary(c.Id, reader.GetInt64(0), c.Period, c.Year, c.Status, c.OpenedAt, c.ClosedAt, c.Submissions.Count,
                 c.Items.Count(i => i.Status == CycleItemStatus.Submitted), c.Items.Count(i => i.Status == CycleItemStatus.Accepted),
-                c.Items.Count(i => i.Status == CycleItemStatus.Returned), OverdueSteps(StepViews(c, now))));
+                c.Items.Count(i => i.Status == CycleItemStatus.Returned), OverdueSteps(StepViews(c, now)), OverdueVerifications(c, now).Count));
         }
         return TypedResults.Ok(list);
     }

@@ -9,12 +9,14 @@ using Ppid.Registry.ReferenceData;
 
 namespace Ppid.Registry.Cycles.Submitting;
 
-public sealed record SubmitItems(Guid CycleId, Guid SubmissionId, string Unit, IReadOnlyList<SubmittedItem> Items);
+/// <param name="VerifyDueAt">When verification is due by the tenant's SOP, counted from the hand-over.</param>
+public sealed record SubmitItems(Guid CycleId, Guid SubmissionId, string Unit, IReadOnlyList<SubmittedItem> Items, DateTimeOffset? VerifyDueAt);
 
 public sealed record SubmitRequest(string? Unit, IReadOnlyList<Guid>? ItemIds);
 
 /// <summary>The receipt (tanda terima) a unit gets for a submission; <see cref="Version"/> is the cycle's version after it.</summary>
-public sealed record Receipt(Guid CycleId, Guid SubmissionId, string ReceiptNumber, string Unit, IReadOnlyList<SubmittedItem> Items, DateTimeOffset SubmittedAt, long Version);
+public sealed record Receipt(Guid CycleId, Guid SubmissionId, string ReceiptNumber, string Unit, IReadOnlyList<SubmittedItem> Items, DateTimeOffset SubmittedAt,
+    DateTimeOffset? VerifyDueAt, long Version);
 
 public static class SubmitDecider
 {
@@ -33,7 +35,7 @@ public static class SubmitDecider
                     return Decision.Refuse("item-accepted", $"Item {item.ItemId} was accepted already in this cycle.");
             }
         }
-        return Decision.Accept(new ItemsSubmitted(command.CycleId, command.SubmissionId, receiptNumber, command.Unit, command.Items, now));
+        return Decision.Accept(new ItemsSubmitted(command.CycleId, command.SubmissionId, receiptNumber, command.Unit, command.Items, now, command.VerifyDueAt));
     }
 
     /// <summary>TT/2027/0001: the year and the tenant's sequence number in that year.</summary>
@@ -92,10 +94,12 @@ public static class SubmittingEndpoint
             }
             if (errors.Any) return new Failed(Problems.Invalid(errors));
 
-            var command = new SubmitItems(id, Guid.CreateVersion7(now), unit!, items);
+            var (calendar, _) = await TimeStandardsApi.LoadCalendarAsync(db, request.Tenant, token);
+            var (steps, _) = await TimeStandardsApi.LoadProfileAsync(db, request.Tenant, token);
+            var verify = steps.FirstOrDefault(s => s.Code == SopProfile.Verify);
+            var command = new SubmitItems(id, Guid.CreateVersion7(now), unit!, items, verify is null ? null : calendar.Add(now, verify.Amount, verify.Unit));
             // Refuse before taking a number when the cycle as loaded already says no.
             if (SubmitDecider.Decide(loaded.State, command, "", now).Error is { } early) return new Failed(Problems.Refused(early));
-            var (calendar, _) = await TimeStandardsApi.LoadCalendarAsync(db, request.Tenant, token);
             var year = calendar.LocalDate(now).Year;
             return new Pending(Cycle.StreamId(id), Cycle.StreamType, ExpectedVersion.Exactly(loaded.Version), loaded.Version, [], StatusCodes.Status201Created,
                 _ => throw new InvalidOperationException("A submission is completed in the transaction."))
@@ -111,7 +115,7 @@ public static class SubmittingEndpoint
                     var submitted = (ItemsSubmitted)decision.Events[0];
                     return new Pending(Cycle.StreamId(id), Cycle.StreamType, ExpectedVersion.Exactly(current.Version), current.Version, decision.Events,
                         StatusCodes.Status201Created,
-                        version => new Receipt(id, submitted.SubmissionId, receipt, submitted.Unit, submitted.Items, submitted.SubmittedAt, version),
+                        version => new Receipt(id, submitted.SubmissionId, receipt, submitted.Unit, submitted.Items, submitted.SubmittedAt, submitted.VerifyDueAt, version),
                         $"/api/v1/registry/cycles/{id}/submissions/{submitted.SubmissionId}");
                 },
             };
