@@ -177,6 +177,24 @@ public sealed class CyclesApiTests(ApiWithReferenceData api) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task Concurrent_openings_of_one_period_open_it_once()
+    {
+        using var ppid = api.ClientAs("ppid");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            ppid.SendAsync(HttpMethod.Post, CyclesApi.Cycles, new JsonObject { ["period"] = "Serentak 2027", ["year"] = 2027 })));
+        try
+        {
+            responses.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(1);
+            foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.Created)) (await r.RefusalAsync()).ShouldBe("period-exists");
+        }
+        finally
+        {
+            foreach (var r in responses) r.Dispose();
+        }
+        (await api.CountAsync("select count(*) from cycles where period = 'Serentak 2027'")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Bad_requests_are_validation_problems_naming_each_field_and_change_nothing()
     {
         var cycleId = await api.OpenCycleAsync("Validation 2027");
