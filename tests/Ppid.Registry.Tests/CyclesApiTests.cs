@@ -168,6 +168,20 @@ public sealed class CyclesApiTests(ApiWithReferenceData api) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task An_item_withdrawn_after_its_submission_cannot_be_accepted()
+    {
+        var cycleId = await api.OpenCycleAsync("Withdrawn 2027");
+        var items = await api.RegisterItemsAsync(1);
+        await api.SubmitOkAsync(cycleId, "tenant-a", items);
+        using (var officer = api.Client())
+        using (var withdrawn = await officer.SendAsync(HttpMethod.Post, $"{Api.Items}/{items[0]}/withdraw", new JsonObject { ["reason"] = "Dokumen dicabut" }))
+            withdrawn.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var secretariat = api.ClientAs("sekretariat");
+        using (var r = await secretariat.VerifyAsync(cycleId, items[0], "accepted")) (await r.RefusalAsync()).ShouldBe("item-withdrawn");
+        await api.VerifyOkAsync(cycleId, items[0], "returned", "Item ditarik oleh unit");
+    }
+
+    [Fact]
     public async Task Opening_a_period_twice_is_refused()
     {
         await api.OpenCycleAsync("Semester 1 2027");

@@ -109,9 +109,9 @@ public sealed class CyclesDeciderTests
     public void Verifying_accepts_or_returns_the_version_that_was_submitted()
     {
         var state = Given(Opened(), Submitted("TT/2027/0001", (ItemA, 4)));
-        VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, true, null), Now).Events.ShouldHaveSingleItem()
+        VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, true, null), true, Now).Events.ShouldHaveSingleItem()
             .ShouldBe(new SubmittedItemAccepted(CycleId, ItemA, 4, null, Now));
-        VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, false, "Lampiran tidak ada"), Now).Events.ShouldHaveSingleItem()
+        VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, false, "Lampiran tidak ada"), true, Now).Events.ShouldHaveSingleItem()
             .ShouldBe(new SubmittedItemReturned(CycleId, ItemA, 4, "Lampiran tidak ada", Now));
     }
 
@@ -119,17 +119,25 @@ public sealed class CyclesDeciderTests
     public void Verifying_out_of_order_is_refused()
     {
         var opened = Given(Opened());
-        ShouldRefuse(VerifyDecider.Decide(opened, new VerifySubmittedItem(CycleId, ItemA, true, null), Now), "item-not-submitted");
+        ShouldRefuse(VerifyDecider.Decide(opened, new VerifySubmittedItem(CycleId, ItemA, true, null), true, Now), "item-not-submitted");
         var accepted = Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1)), new SubmittedItemAccepted(CycleId, ItemA, 1, null, Now));
-        ShouldRefuse(VerifyDecider.Decide(accepted, new VerifySubmittedItem(CycleId, ItemA, false, "x"), Now), "item-not-awaiting-verification");
+        ShouldRefuse(VerifyDecider.Decide(accepted, new VerifySubmittedItem(CycleId, ItemA, false, "x"), true, Now), "item-not-awaiting-verification");
         var returned = Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1)), new SubmittedItemReturned(CycleId, ItemA, 1, "x", Now));
-        ShouldRefuse(VerifyDecider.Decide(returned, new VerifySubmittedItem(CycleId, ItemA, true, null), Now), "item-not-awaiting-verification");
+        ShouldRefuse(VerifyDecider.Decide(returned, new VerifySubmittedItem(CycleId, ItemA, true, null), true, Now), "item-not-awaiting-verification");
+    }
+
+    [Fact]
+    public void An_item_withdrawn_since_its_submission_cannot_be_accepted_but_can_be_returned()
+    {
+        var state = Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1)));
+        ShouldRefuse(VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, true, null), itemActive: false, Now), "item-withdrawn");
+        VerifyDecider.Decide(state, new VerifySubmittedItem(CycleId, ItemA, false, "Ditarik"), itemActive: false, Now).Refused.ShouldBeFalse();
     }
 
     [Fact]
     public void Returning_without_notes_is_refused()
     {
-        ShouldRefuse(VerifyDecider.Decide(Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1))), new VerifySubmittedItem(CycleId, ItemA, false, " "), Now),
+        ShouldRefuse(VerifyDecider.Decide(Given(Opened(), Submitted("TT/2027/0001", (ItemA, 1))), new VerifySubmittedItem(CycleId, ItemA, false, " "), true, Now),
             "notes-required");
     }
 

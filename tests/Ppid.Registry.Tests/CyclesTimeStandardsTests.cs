@@ -99,9 +99,9 @@ public sealed class CyclesTimeStandardsTests(ApiWithReferenceData api) : IClassF
         using var ppid = api.ClientAs("ppid");
         using (var r = await ppid.SendAsync(HttpMethod.Put, Profile, new JsonObject
         {
-            ["steps"] = new JsonArray(Step("collect", 1, "weeks"), Step("collect", 1, "days"), Step("verify", 0, "hours"), Step("Bad Code", 1, "days")),
+            ["steps"] = new JsonArray(Step("collect", 1, "weeks"), Step("collect", 1, "days"), Step("verify", 0, "hours"), Step("Bad Code", 1, "days"), Step("ratify", 121, "months")),
         }))
-            (await r.ValidationFieldsAsync()).ShouldBe(["steps[0].unit", "steps[1].code", "steps[2].amount", "steps[3].code"], ignoreOrder: true);
+            (await r.ValidationFieldsAsync()).ShouldBe(["steps[0].unit", "steps[1].code", "steps[2].amount", "steps[3].code", "steps[4].amount"], ignoreOrder: true);
         using (var r = await ppid.SendAsync(HttpMethod.Put, Profile, new JsonObject { ["steps"] = new JsonArray() }))
             (await r.ValidationFieldsAsync()).ShouldBe(["steps"]);
         using (var r = await ppid.SendAsync(HttpMethod.Put, Calendar, new JsonObject { ["timeZone"] = "Mars/Olympus", ["officeStart"] = "9am", ["officeEnd"] = "16:00" }))

@@ -23,6 +23,7 @@ public static partial class SopProfile
     public const string Verify = "verify";
     public const int MaxSteps = 30;
     public const int MaxAmount = 10_000;
+    public const int MaxMonths = 120;
 
     /// <summary>The steps the registry itself carries out; they end when collection closes. The others belong to classification, publication and archive.</summary>
     public static readonly IReadOnlySet<string> RegistrySteps = new HashSet<string>(StringComparer.Ordinal) { Collect, Receive, Verify };
@@ -79,6 +80,7 @@ public static partial class SopProfile
                 _ => null,
             };
             if (unit is null) errors.Add($"steps[{i}].unit", "Must be minutes, hours, days or months.");
+            if (unit == DurationUnit.Months && s.Amount is > MaxMonths and <= MaxAmount) { errors.Add($"steps[{i}].amount", $"At most {MaxMonths} months."); unit = null; }
             if (code is not null && name is not null && s.Amount is >= 1 and <= MaxAmount && unit is not null) steps.Add(new SopStep(code, name, s.Amount.Value, unit.Value));
         }
         return errors.Any ? null : steps;

@@ -11,8 +11,12 @@ public sealed record VerificationRequest(string? Outcome, string? Notes);
 
 public static class VerifyDecider
 {
-    /// <summary>Only an item awaiting verification is verified, at the version that was submitted; a returned item needs notes saying what to correct.</summary>
-    public static Decision Decide(Cycle state, VerifySubmittedItem command, DateTimeOffset now)
+    /// <summary>
+    /// Only an item awaiting verification is verified, at the version that was submitted; a returned
+    /// item needs notes saying what to correct; an item withdrawn since it was submitted
+    /// (<paramref name="itemActive"/> false) cannot be accepted.
+    /// </summary>
+    public static Decision Decide(Cycle state, VerifySubmittedItem command, bool itemActive, DateTimeOffset now)
     {
         if (state.Status == CycleStatus.Closed) return Decision.Refuse("cycle-closed", $"Collection for '{state.Period}' is closed.");
         if (state.Status != CycleStatus.Open) return Decision.Refuse("cycle-not-open", $"Update cycle {command.CycleId} is not open.");
@@ -24,6 +28,8 @@ public static class VerifyDecider
                 ? $"Item {command.ItemId} was accepted already."
                 : $"Item {command.ItemId} was returned for correction: it must be submitted again before it is verified.");
         }
+        if (command.Accepted && !itemActive)
+            return Decision.Refuse("item-withdrawn", $"Item {command.ItemId} was withdrawn after it was submitted: return it, or reinstate it first.");
         if (command.Accepted) return Decision.Accept(new SubmittedItemAccepted(command.CycleId, command.ItemId, item.SubmittedVersion, command.Notes, now));
         if (string.IsNullOrWhiteSpace(command.Notes)) return Decision.Refuse("notes-required", "Say what to correct when returning an item.");
         return Decision.Accept(new SubmittedItemReturned(command.CycleId, command.ItemId, item.SubmittedVersion, command.Notes, now));
@@ -58,7 +64,12 @@ public static class VerifyingEndpoint
         else if (body.Notes is { Length: > ItemValidation.ReasonMax }) errors.Add("notes", $"At most {ItemValidation.ReasonMax} characters.");
         else notes = string.IsNullOrWhiteSpace(body.Notes) ? null : body.Notes.Trim();
         if (errors.Any) return Problems.Invalid(errors);
-        return await commands.RunAsync(http, request, body, token => CycleCommands.DecideAsync(store, request, id, ifMatch,
-            state => VerifyDecider.Decide(state, new VerifySubmittedItem(id, itemId, accepted!.Value, notes), clock.GetUtcNow()), null, token), ct);
+        return await commands.RunAsync(http, request, body, async token =>
+        {
+            var item = await store.LoadItemAsync(request.Tenant, itemId, token);
+            var active = item?.State.Status == ItemStatus.Active;
+            return await CycleCommands.DecideAsync(store, request, id, ifMatch,
+                state => VerifyDecider.Decide(state, new VerifySubmittedItem(id, itemId, accepted!.Value, notes), active, clock.GetUtcNow()), null, token);
+        }, ct);
     }
 }
