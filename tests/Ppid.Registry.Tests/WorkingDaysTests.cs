@@ -115,6 +115,20 @@ public sealed class WorkingDaysTests
     }
 
     [Fact]
+    public void Counting_in_two_parts_ends_where_counting_at_once_ends()
+    {
+        // Chained steps rely on this: a step due when the previous one is due adds up like one longer step.
+        var calendar = WorkingCalendar.Default(new HashSet<DateOnly> { new(2027, 3, 11), new(2027, 3, 22) });
+        for (var start = Jakarta(2027, 3, 9, 0); start < Jakarta(2027, 3, 16, 0); start = start.AddMinutes(131))
+        {
+            foreach (var (a, b) in new[] { (1, 1), (30, 450), (480, 480), (479, 2), (1000, 7) })
+                calendar.Add(calendar.Add(start, a, DurationUnit.Minutes), b, DurationUnit.Minutes).ShouldBe(calendar.Add(start, a + b, DurationUnit.Minutes), $"{start} + {a} + {b} min");
+            foreach (var (a, b) in new[] { (1, 1), (3, 4), (7, 7) })
+                calendar.Add(calendar.Add(start, a, DurationUnit.Days), b, DurationUnit.Days).ShouldBe(calendar.Add(start, a + b, DurationUnit.Days), $"{start} + {a} + {b} days");
+        }
+    }
+
+    [Fact]
     public void Office_hours_that_end_before_they_start_are_refused()
     {
         Should.Throw<ArgumentException>(() => new WorkingCalendar(TimeZoneInfo.Utc, new TimeOnly(16, 0), new TimeOnly(8, 0), new HashSet<DateOnly>()));
