@@ -1,6 +1,9 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ppid.Platform.Messaging;
+using RabbitMQ.Client;
 
 namespace Ppid.Registry.Tests;
 
@@ -349,5 +352,41 @@ public sealed class CyclesApiTests(ApiWithReferenceData api) : IClassFixture<Api
             new JsonObject { ["outcome"] = "accepted" }, ifMatch: "\"2\"");
         fresh.StatusCode.ShouldBe(HttpStatusCode.OK);
         fresh.Headers.ETag!.Tag.ShouldBe("\"3\"");
+    }
+
+    [Fact]
+    public async Task Closing_collection_publishes_the_accepted_items_on_rabbitmq_for_classification()
+    {
+        // Classification's side of the contract: a queue bound to the event's exchange (the same fanout declaration the forwarder makes).
+        var factory = new ConnectionFactory { Uri = api.Vhost.Uri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("registry.collection-closed.v1", ExchangeType.Fanout, durable: true, autoDelete: false);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(queue, "registry.collection-closed.v1", "");
+
+        var cycleId = await api.OpenCycleAsync("Handover 2027");
+        var items = await api.RegisterItemsAsync(1);
+        await api.SubmitOkAsync(cycleId, "tenant-a", items);
+        await api.VerifyOkAsync(cycleId, items[0], "accepted");
+        using (var ppid = api.ClientAs("ppid"))
+        using (var closed = await ppid.CloseAsync(cycleId))
+            closed.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        BasicGetResult? message = null;
+        for (var attempt = 0; attempt < 300 && message is null; attempt++)
+        {
+            message = await channel.BasicGetAsync(queue, autoAck: true);
+            if (message is null) await Task.Delay(100);
+        }
+        message.ShouldNotBeNull("registry.collection-closed.v1 did not reach RabbitMQ within 30 s");
+        Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers![WireHeaders.Tenant]!).ShouldBe("tenant-a");
+        var body = JsonDocument.Parse(message.Body).RootElement;
+        body.GetProperty("cycleId").GetGuid().ShouldBe(cycleId);
+        body.GetProperty("period").GetString().ShouldBe("Handover 2027");
+        var accepted = body.GetProperty("acceptedItems").EnumerateArray().ShouldHaveSingleItem();
+        accepted.GetProperty("itemId").GetGuid().ShouldBe(items[0]);
+        accepted.GetProperty("itemVersion").GetInt64().ShouldBe(1);
+        accepted.GetProperty("holdingUnit").GetString().ShouldBe("DISKOMINFO");
     }
 }
