@@ -1,5 +1,6 @@
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Registry.Cycles;
 using Ppid.Registry.Documents;
 using Ppid.Registry.Items;
 using Ppid.Registry.Listing;
@@ -21,6 +22,7 @@ public static class RegistryModule
         options.EventAssemblies.Add(typeof(RegistryModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(RegistryModule).Assembly, "Migrations"));
         options.InlineProjections.Add(typeof(ItemsProjection));
+        options.AddCycles();
         builder.AddPpidPlatform(options);
 
         return builder;
@@ -34,7 +36,8 @@ public static class RegistryModule
             .MapRevising()
             .MapWithdrawing()
             .MapAttachingDocuments()
-            .MapListing();
+            .MapListing()
+            .MapCycles();
         return app;
     }
 }
