@@ -72,8 +72,9 @@ public static class GatewayModule
                 : TokenBucket("ip:" + context.Connection.RemoteIpAddress, options.AnonymousRateLimit));
             r.OnRejected = async (rejected, ct) =>
             {
-                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                    rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after
+                    : rejected.HttpContext.Features.CallerOrNull() is null ? options.AnonymousRateLimit.ReplenishmentPeriod : options.RateLimit.ReplenishmentPeriod;
+                rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await GatewayProblems.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
                     "The key's rate limit is exhausted; retry after the time in Retry-After.", "rate-limited");
             };

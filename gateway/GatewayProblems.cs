@@ -8,7 +8,6 @@ public static class GatewayProblems
     public static async Task WriteAsync(HttpContext context, int status, string title, string detail, string type)
     {
         if (context.Response.HasStarted) return; // the status line is gone; the aborted body tells the client
-        context.Response.Clear();
         context.Response.StatusCode = status;
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {

@@ -17,7 +17,8 @@ public sealed class HealthTests(GatewayFixture gateway) : IClassFixture<GatewayF
             return response.StatusCode == HttpStatusCode.ServiceUnavailable && (await response.Content.ReadAsStringAsync()).Contains("no instance of archive", StringComparison.Ordinal);
         });
         (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await client.GetStringAsync("/health/ready")).ShouldContain("\"registry\":{\"status\":\"Healthy\"");
+        using var ready = await client.GetAsync("/health/ready");
+        (await ready.Content.ReadAsStringAsync()).ShouldContain("\"registry\":{\"status\":\"Healthy\"");
     }
 
     [Fact]
