@@ -56,7 +56,7 @@ public static class GatewayModule
 
         var checks = services.AddHealthChecks();
         foreach (var pool in directory.Pools)
-            checks.Add(new HealthCheckRegistration(pool.Name, _ => new ServiceAvailableCheck(pool), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
+            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         checks.Add(new HealthCheckRegistration("database", sp => new KeyStoreCheck(dataSource), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
 
         services.AddCors(c => c.AddPolicy(CorsPolicy, p => p.WithOrigins(options.CorsOrigins)
@@ -111,12 +111,16 @@ public static class GatewayModule
         return app;
     }
 
-    private sealed class ServiceAvailableCheck(ServicePool pool) : IHealthCheck
+    private sealed class ServiceAvailableCheck(ServicePool pool, TimeProvider clock) : IHealthCheck
     {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(pool.Instances.Any(i => i.IsAvailable(DateTimeOffset.UtcNow))
-                ? HealthCheckResult.Healthy($"{pool.Instances.Count(i => i.IsAvailable(DateTimeOffset.UtcNow))} of {pool.Instances.Count} instances available")
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var now = clock.GetUtcNow();
+            var available = pool.Instances.Count(i => i.IsAvailable(now));
+            return Task.FromResult(available > 0
+                ? HealthCheckResult.Healthy($"{available} of {pool.Instances.Count} instances available")
                 : HealthCheckResult.Unhealthy($"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
+        }
     }
 
     private sealed class KeyStoreCheck(Npgsql.NpgsqlDataSource dataSource) : IHealthCheck

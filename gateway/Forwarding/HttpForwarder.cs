@@ -83,6 +83,16 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
             }
             await CopyResponseAsync(context, response, aborted);
         }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The caller went away; nothing is left to answer.
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && context.Response.HasStarted)
+        {
+            // The service broke off after its headers went out: the caller must see a broken response, not a short one.
+            logger.LogWarning(e, "{Service} broke off {Method} {Path} mid-answer", pool.Name, context.Request.Method, context.Request.Path);
+            context.Abort();
+        }
         finally
         {
             response?.Dispose();
