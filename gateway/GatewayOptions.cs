@@ -8,7 +8,7 @@ public sealed class GatewayOptions
     /// <summary>Sent to the services in <c>X-Ppid-Gateway</c>; equal to their <c>Platform:GatewaySecret</c>. Required in Production.</summary>
     public string? Secret { get; set; }
 
-    /// <summary>How long a service may take to answer with its headers (the upload included) before the caller gets a 504.</summary>
+    /// <summary>How long a service may take, once it has the whole request, to answer with its headers before the caller gets a 504.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
 
     public HealthSettings Health { get; set; } = new();

@@ -6,7 +6,7 @@ using Ppid.Platform.Http;
 namespace Ppid.Gateway.Forwarding;
 
 /// <summary>
-/// Forwards with HttpClient: the request body goes out as a <see cref="StreamContent"/> over the
+/// Forwards with HttpClient: the request body goes out as a <see cref="StreamingBody"/> over the
 /// incoming body and the answer is read with <see cref="HttpCompletionOption.ResponseHeadersRead"/>
 /// and copied as it arrives, so neither direction is buffered. The target is always a configured
 /// base URL plus the request's path and query; the client follows no redirects.
@@ -19,6 +19,7 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+        "Expect", // Kestrel already answered 100-continue to the caller
     };
 
     /// <summary>Headers the gateway owns: credentials stay at the gateway, identity and forwarding headers are set by it alone.</summary>
@@ -37,9 +38,9 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
         {
             foreach (var instance in pool.Candidates(clock.GetUtcNow()))
             {
-                var request = BuildRequest(context, instance, identity);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                timeout.CancelAfter(options.Timeout);
+                var request = BuildRequest(context, instance, identity, () => StartTimer(timeout, options.Timeout));
+                if (request.Content is null) StartTimer(timeout, options.Timeout);
                 try
                 {
                     response = await http.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -56,7 +57,7 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
                 {
                     request.Dispose();
-                    logger.LogWarning("{Instance} did not answer {Method} {Path} within {Timeout}", instance, context.Request.Method, context.Request.Path, options.Timeout);
+                    logger.LogWarning("{Instance} did not answer {Method} {Path} within {Timeout} of receiving it", instance, context.Request.Method, context.Request.Path, options.Timeout);
                     await GatewayProblems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "The service did not answer in time",
                         $"The {pool.Name} service did not answer within {options.Timeout.TotalSeconds:0.#} s.", "gateway-timeout");
                     return;
@@ -100,7 +101,20 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
         }
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext context, ServiceInstance instance, ForwardedIdentity identity)
+    /// <summary>The answer timer starts when the service has the whole request (a body may finish sending after an early answer).</summary>
+    private static void StartTimer(CancellationTokenSource timeout, TimeSpan after)
+    {
+        try
+        {
+            timeout.CancelAfter(after);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The answer came before the body was fully sent; nothing left to time.
+        }
+    }
+
+    private static HttpRequestMessage BuildRequest(HttpContext context, ServiceInstance instance, ForwardedIdentity identity, Action bodySent)
     {
         var incoming = context.Request;
         var request = new HttpRequestMessage(new HttpMethod(incoming.Method), TargetUri(instance.BaseUrl, incoming))
@@ -109,7 +123,7 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0)
-            request.Content = new StreamContent(incoming.Body);
+            request.Content = new StreamingBody(incoming.Body, bodySent);
 
         var connectionListed = ConnectionListed(incoming.Headers.Connection);
         foreach (var (name, values) in incoming.Headers)
