@@ -59,7 +59,7 @@ public class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifetime
             ["Gateway:Services:publication:0"] = Publication1.Url.ToString(),
             ["Gateway:Services:publication:1"] = Publication2.Url.ToString(),
             ["Gateway:Services:archive"] = Backend.DeadUrl().ToString(),
-            ["Gateway:Timeout"] = "00:00:03",
+            ["Gateway:Timeout"] = "00:00:05",
             ["Gateway:Health:Interval"] = "00:00:00.500",
             ["Gateway:Limits:MaxBodyBytes"] = "65536",
             ["Gateway:Limits:Uploads:/api/v1/registry/imports"] = "67108864",
