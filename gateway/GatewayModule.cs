@@ -1,42 +1,140 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Ppid.Gateway.Access;
+using Ppid.Gateway.Docs;
+using Ppid.Gateway.Forwarding;
+using Ppid.Gateway.Keys;
+using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
 
 namespace Ppid.Gateway;
 
-/// <summary>The gateway's wiring. Routing, API keys and limits arrive with the gateway issue; today it knows its services and reports whether they answer.</summary>
+/// <summary>The gateway's wiring: services and their instances, API keys, the route table, limits, the merged API document.</summary>
 public static class GatewayModule
 {
-    public static readonly string[] ServiceNames = ["registry", "classification", "publication", "archive"];
+    public const string CorsPolicy = "clients";
 
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
-        var services = ServiceNames.ToDictionary(name => name, name =>
-            builder.Configuration[$"Gateway:Services:{name}"] is { Length: > 0 } url ? new Uri(url)
-            : throw new InvalidOperationException($"Gateway:Services:{name} is not configured (the base URL of the {name} service; deploy/local/suite.sh sets it)."));
-        builder.Services.AddHttpClient("health", c => c.Timeout = TimeSpan.FromSeconds(3));
-        var checks = builder.Services.AddHealthChecks();
-        foreach (var (name, url) in services)
+        var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+        if (string.IsNullOrEmpty(options.Secret) && builder.Environment.IsProduction())
+            throw new InvalidOperationException("Gateway:Secret is not configured: in Production the services accept only calls that carry it (their Platform:GatewaySecret).");
+        var directory = ServiceDirectory.FromConfiguration(builder.Configuration);
+        var routes = new RouteTable(options.Routes);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(directory);
+        services.AddSingleton(routes);
+        services.TryAddSingleton(TimeProvider.System);
+
+        var dataSource = PpidDataSource.Create(builder.Configuration.GetRequiredConnectionString("Postgres"));
+        services.AddSingleton(dataSource);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddHostedService<KeyStoreMigration>();
+
+        services.AddHttpClient(HealthProber.ClientName);
+        services.AddHttpClient(HttpForwarder.ClientName, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan; // the forwarder's own timeout covers the wait for headers; bodies may stream for long
+                if (!string.IsNullOrEmpty(options.Secret)) c.DefaultRequestHeaders.Add(Platform.Http.GatewayTrust.Header, options.Secret);
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false, // a redirect is the service's answer to the caller, never a URL the gateway follows
+                UseProxy = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            });
+        services.AddSingleton<IForwarder, HttpForwarder>();
+        services.AddHostedService<HealthProber>();
+        services.AddSingleton<MergedOpenApi>();
+
+        var checks = services.AddHealthChecks();
+        foreach (var pool in directory.Pools)
+            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
+        checks.Add(new HealthCheckRegistration("database", sp => new KeyStoreCheck(dataSource), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
+
+        services.AddCors(c => c.AddPolicy(CorsPolicy, p => p.WithOrigins(options.CorsOrigins)
+            .WithMethods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+            .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Actor-Id", "X-Actor-Role", EdgeMiddleware.CorrelationHeader)
+            .WithExposedHeaders("ETag", "Location", "Retry-After", EdgeMiddleware.CorrelationHeader)));
+
+        services.AddRateLimiter(r =>
         {
-            checks.Add(new HealthCheckRegistration(name,
-                sp => new ServiceLiveCheck(sp.GetRequiredService<IHttpClientFactory>(), new Uri(url, "/health/live")),
-                HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
-        }
+            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                context.Features.CallerOrNull() is { } caller ? TokenBucket("key:" + caller.Key.Id, options.RateLimit)
+                : context.Request.Path.StartsWithSegments("/health") ? RateLimitPartition.GetNoLimiter("health")
+                : TokenBucket("ip:" + context.Connection.RemoteIpAddress, options.AnonymousRateLimit));
+            r.OnRejected = async (rejected, ct) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after
+                    : rejected.HttpContext.Features.CallerOrNull() is null ? options.AnonymousRateLimit.ReplenishmentPeriod : options.RateLimit.ReplenishmentPeriod;
+                rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await GatewayProblems.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                    "The key's rate limit is exhausted; retry after the time in Retry-After.", "rate-limited");
+            };
+        });
         return builder;
     }
 
-    private sealed class ServiceLiveCheck(IHttpClientFactory http, Uri live) : IHealthCheck
+    private static RateLimitPartition<string> TokenBucket(string partition, GatewayOptions.RateLimitSettings settings) =>
+        RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = settings.TokenLimit,
+            TokensPerPeriod = settings.TokensPerPeriod,
+            ReplenishmentPeriod = settings.ReplenishmentPeriod,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+
+    /// <summary>The request pipeline, in order: edge headers, health, CORS, target guard, key access, rate limit, size limits, then the endpoints.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<GatewayOptions>();
+        app.UseCorrelationId();
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent only on HTTPS requests
+        app.MapServiceDefaults();
+        app.UseCors(CorsPolicy);
+        app.UseRequestTargetGuard();
+        app.UseMiddleware<ApiKeyAccess>();
+        app.UseRateLimiter();
+        app.UseRequestLimits(options);
+        app.MapKeysApi();
+        app.MapApiDocs();
+        app.MapForwarding();
+        return app;
+    }
+
+    private sealed class ServiceAvailableCheck(ServicePool pool, TimeProvider clock) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var now = clock.GetUtcNow();
+            var available = pool.Instances.Count(i => i.IsAvailable(now));
+            return Task.FromResult(available > 0
+                ? HealthCheckResult.Healthy($"{available} of {pool.Instances.Count} instances available")
+                : HealthCheckResult.Unhealthy($"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
+        }
+    }
+
+    private sealed class KeyStoreCheck(Npgsql.NpgsqlDataSource dataSource) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                using var response = await http.CreateClient("health").GetAsync(live, cancellationToken);
-                return response.IsSuccessStatusCode ? HealthCheckResult.Healthy($"{live} answers")
-                    : HealthCheckResult.Unhealthy($"{live} answered {(int)response.StatusCode}");
+                var pending = await Migrator.PendingAsync(dataSource, [ApiKeyStore.Migrations], cancellationToken);
+                return pending.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"{pending.Count} migrations pending");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Npgsql.NpgsqlException e)
             {
-                return HealthCheckResult.Unhealthy($"{live} unreachable: {e.Message}");
+                return HealthCheckResult.Unhealthy($"database unreachable: {e.Message}");
             }
         }
     }

@@ -48,6 +48,28 @@ if ! bash deploy/local/infra.sh start </dev/null; then
   abort_run "deploy/local/infra.sh start failed: PostgreSQL and RabbitMQ are required by the tests"
 fi
 
+# Debian's Chromium for the browser tests (the public website in headless Chromium, driven by
+# Microsoft.Playwright with ExecutablePath). Installed when missing and we may; PPID_CHROMIUM
+# points the tests at another binary.
+if [ -z "${PPID_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    log "installing Chromium for the browser tests (apt-get install chromium)"
+    if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+      abort_run "apt-get install chromium failed: the browser tests need it"
+    fi
+  else
+    abort_run "Chromium is missing: install Debian's chromium package (as root: apt-get install chromium) or set PPID_CHROMIUM"
+  fi
+fi
+
+# Debian's docker-compose lets the deployment tests validate deploy/compose with Docker's own
+# parser (no engine needed). Optional: without it that one test is skipped with its reason.
+if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1 \
+  && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  log "installing docker-compose for the Compose file check (optional)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 || warn "docker-compose could not be installed; the Compose check will be skipped"
+fi
+
 # Same development defaults (and overrides) as infra.sh.
 pg_port="${PPID_PG_PORT:-5432}"
 pg_user="${PPID_PG_USER:-ppid}"

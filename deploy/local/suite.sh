@@ -116,6 +116,18 @@ ensure_curl() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 }
 
+# The shared secret by which the services know a call came through the gateway: a random
+# DEVELOPMENT secret made once per checkout (.run/gateway-secret), so even locally the services
+# refuse calls that bypass the gateway.
+gateway_secret() {
+  local file="$RUN_DIR/gateway-secret"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$RUN_DIR"
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
 launch() {
   local name="$1" dll port pid db
   dll="$(svc_dll "$name")"
@@ -134,7 +146,11 @@ launch() {
     "ConnectionStrings__Postgres=Host=127.0.0.1;Port=$PG_PORT;Database=$db;Username=$PG_USER;Password=$PG_PASSWORD"
     "ConnectionStrings__RabbitMq=amqp://$RABBIT_USER:$RABBIT_PASSWORD@127.0.0.1:5672/"
   )
+  if [ "$name" != gateway ]; then
+    env_vars+=("Platform__GatewaySecret=$(gateway_secret)")
+  fi
   if [ "$name" = gateway ]; then
+    env_vars+=("Gateway__Secret=$(gateway_secret)")
     local backend
     for backend in "${BACKENDS[@]}"; do env_vars+=("Gateway__Services__$backend=$(svc_url "$backend")"); done
   fi

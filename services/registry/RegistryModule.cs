@@ -2,6 +2,7 @@ using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
 using Ppid.Platform.Http;
 using Ppid.Platform.Messaging;
+using Ppid.Registry.Cycles;
 using Ppid.Registry.Documents;
 using Ppid.Registry.Importing;
 using Ppid.Registry.Items;
@@ -25,6 +26,7 @@ public static class RegistryModule
         options.EventAssemblies.Add(typeof(RegistryModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(RegistryModule).Assembly, "Migrations"));
         options.InlineProjections.Add(typeof(ItemsProjection));
+        options.AddCycles();
         options.Subscriptions.Add(new Subscription(ItemStatusHandler.Queue, typeof(ItemStatusHandler), ItemStatusHandler.StreamTypes));
         builder.AddPpidPlatform(options);
         builder.Services.Configure<ImportOptions>(builder.Configuration.GetSection(ImportOptions.Section));
@@ -42,6 +44,7 @@ public static class RegistryModule
             .MapWithdrawing()
             .MapAttachingDocuments()
             .MapListing()
+            .MapCycles()
             .MapImporting()
             .MapItemStatus();
         return app;

@@ -11,6 +11,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Ppid.Platform.Http;
 
 namespace Ppid.Platform.Hosting;
 
@@ -26,8 +27,12 @@ public static class ServiceDefaults
     public static readonly string[] Meters =
         ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql", "Ppid.Messaging", "Ppid.EventStore"];
 
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    /// <param name="behindGateway">False only for the gateway itself: services accept calls only from it (<see cref="GatewayTrust"/>).</param>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool behindGateway = true)
     {
+        if (behindGateway && GatewayTrust.ReadSecret(builder.Configuration, builder.Environment) is { } secret)
+            builder.Services.AddSingleton(new GatewaySecret(secret));
+        builder.Services.AddOpenApi();
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -69,6 +74,8 @@ public static class ServiceDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Services.GetService<GatewaySecret>() is { } gateway) app.UseGatewayTrust(gateway.Value);
+        app.MapOpenApi(); // /openapi/v1.json, merged by the gateway into the suite's one document
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
@@ -94,3 +101,6 @@ public static class ServiceDefaults
         : throw new InvalidOperationException(
             $"Connection string '{name}' is not configured. Set ConnectionStrings__{name} (deploy/local/suite.sh sets the development defaults).");
 }
+
+/// <summary>The shared secret the gateway presents (<see cref="GatewayTrust"/>).</summary>
+internal sealed record GatewaySecret(byte[] Value);

@@ -19,7 +19,15 @@ public abstract record CommandOutcome;
 /// makes the answer from the version reached.
 /// </summary>
 public sealed record Pending(string StreamId, string StreamType, ExpectedVersion Expected, long CurrentVersion, IReadOnlyList<object> Events, int Status,
-    Func<long, object> Body, string? Location = null) : CommandOutcome;
+    Func<long, object> Body, string? Location = null) : CommandOutcome
+{
+    /// <summary>
+    /// Optional last step that must share the append's transaction (e.g. taking a gap-free number the
+    /// events carry: a counter row updated in this transaction rolls back with a failed append). It runs
+    /// after the idempotency check and answers the outcome actually appended (or a refusal, which rolls back).
+    /// </summary>
+    public Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<CommandOutcome>>? InTransaction { get; init; }
+}
 
 public sealed record Failed(IResult Result) : CommandOutcome;
 
@@ -72,6 +80,12 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
                 }
                 // Another request with this key may have finished while this one decided: its result wins.
                 if (await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, ct) is { } earlier) return earlier;
+            }
+            if (pending.InTransaction is { } inTransaction)
+            {
+                var completed = await inTransaction(connection, tx, ct);
+                if (completed is Failed refused) return refused.Result;
+                pending = (Pending)completed;
             }
             var version = pending.CurrentVersion;
             if (pending.Events.Count > 0)

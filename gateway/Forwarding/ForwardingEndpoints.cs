@@ -1,0 +1,23 @@
+using Ppid.Gateway.Access;
+
+namespace Ppid.Gateway.Forwarding;
+
+/// <summary>The routes that go on to a service: the API by its owner's prefix, and the public website.</summary>
+public static class ForwardingEndpoints
+{
+    public static WebApplication MapForwarding(this WebApplication app)
+    {
+        // Every method; the access middleware has already checked key, scope and role.
+        app.Map("/api/v1/{service}/{**rest}", (string service, HttpContext context, ServiceDirectory directory, IForwarder forwarder) =>
+            directory.Find(service) is { } pool
+                ? forwarder.ForwardAsync(context, pool, context.Caller().Identity)
+                : GatewayProblems.WriteAsync(context, StatusCodes.Status404NotFound, "Not found", $"There is no API under /api/v1/{service}.", "not-found"))
+            .ExcludeFromDescription();
+
+        // The public website needs no key: the tenant is the one the path names, and nobody is asserted.
+        app.MapMethods("/{tenant}/dip/{**rest}", ["GET", "HEAD"], (string tenant, HttpContext context, ServiceDirectory directory, IForwarder forwarder) =>
+            forwarder.ForwardAsync(context, directory.Find("publication")!, ForwardedIdentity.Anonymous with { Tenant = tenant }))
+            .ExcludeFromDescription();
+        return app;
+    }
+}
