@@ -238,4 +238,13 @@ public sealed class ImportTests(ApiForImports api) : IClassFixture<ApiForImports
         using (var noFile = await client.PostAsync(Imports, form))
             (await noFile.ValidationFieldsAsync()).ShouldBe(["file"]);
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_says_which_files_the_import_takes()
+    {
+        using var client = api.CreateClient();
+        var document = await (await client.GetAsync("/openapi/v1.json")).BodyAsync();
+        var content = document.GetProperty("paths").GetProperty(Imports).GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        content.EnumerateObject().Select(p => p.Name).ShouldBe(["multipart/form-data", "text/csv", XlsxType], ignoreOrder: true);
+    }
 }

@@ -62,8 +62,14 @@ public static class ImportingEndpoint
 
     public static RouteGroupBuilder MapImporting(this RouteGroupBuilder group)
     {
-        group.MapPost("/imports", ImportAsync);
-        group.MapGet("/imports/{id:guid}", GetAsync);
+        // The body is read by hand (size cap, raw or multipart); the metadata tells the OpenAPI document what it takes.
+        group.MapPost("/imports", ImportAsync)
+            .Accepts<IFormFile>("multipart/form-data", CsvType, XlsxType)
+            .Produces<ImportReport>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/imports/{id:guid}", GetAsync).Produces<ImportReport>().ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
