@@ -247,4 +247,17 @@ public sealed class ImportTests(ApiForImports api) : IClassFixture<ApiForImports
         var content = document.GetProperty("paths").GetProperty(Imports).GetProperty("post").GetProperty("requestBody").GetProperty("content");
         content.EnumerateObject().Select(p => p.Name).ShouldBe(["multipart/form-data", "text/csv", XlsxType], ignoreOrder: true);
     }
+
+    [Fact]
+    public async Task A_holding_unit_may_be_named_instead_of_coded()
+    {
+        var (status, report) = await ImportAsync(Raw(Csv([Row(1, "Named unit", unit: "sekretariat daerah")]), "text/csv"));
+        status.ShouldBe(HttpStatusCode.OK, report.ToString());
+        using var client = api.Client();
+        (await client.GetItemAsync(ItemIds(report, "imported")[0])).GetProperty("holdingUnit").GetString().ShouldBe("SETDA");
+
+        var (again, duplicate) = await ImportAsync(Raw(Csv([Row(1, "Named unit", unit: "SETDA")]), "text/csv"));
+        again.ShouldBe(HttpStatusCode.OK);
+        duplicate.GetProperty("duplicates").GetInt32().ShouldBe(1); // the same row whether the unit is named or coded
+    }
 }

@@ -69,7 +69,10 @@ public static partial class ImportColumns
     /// reported in <paramref name="errors"/> under the API's field name; everything else is left to
     /// <see cref="ItemValidation"/>.
     /// </summary>
-    public static ItemRequest ToRequest(ImportRow row, IReadOnlyDictionary<string, int> positions, ValidationErrors errors)
+    /// <param name="unitCode">Turns the holding unit cell into a unit code: DIP spreadsheets often name the unit
+    /// ("Dinas Komunikasi dan Informatika") rather than give its code.</param>
+    public static ItemRequest ToRequest(ImportRow row, IReadOnlyDictionary<string, int> positions, ValidationErrors errors,
+        Func<string, string>? unitCode = null)
     {
         string? Cell(string field) =>
             positions.TryGetValue(field, out var i) && i < row.Cells.Count && !string.IsNullOrWhiteSpace(row.Cells[i]) ? row.Cells[i]!.Trim() : null;
@@ -83,7 +86,7 @@ public static partial class ImportColumns
         return new ItemRequest(
             Cell("title"),
             Cell("summary"),
-            Cell("holdingUnit"),
+            Cell("holdingUnit") is { } unit && unitCode is not null ? unitCode(unit) : Cell("holdingUnit"),
             Cell("responsibleOfficial"),
             date,
             Cell("productionPlace"),

@@ -120,12 +120,14 @@ public static class ImportingEndpoint
 
         var now = clock.GetUtcNow();
         var known = await ReferenceDataApi.KnownCodesAsync(store.DataSource, request.Tenant, ct);
+        var unitNames = await UnitNamesAsync(store.DataSource, request.Tenant, ct);
+        string UnitCode(string cell) => known.Units.Contains(cell) ? cell : unitNames.GetValueOrDefault(ImportColumns.Normalize(cell), cell);
         var valid = new List<(int Line, ItemDetails Details, string Hash)>();
         var invalid = new List<InvalidRow>();
         foreach (var row in sheet.Rows)
         {
             var readErrors = new ValidationErrors();
-            var itemRequest = ImportColumns.ToRequest(row, positions, readErrors);
+            var itemRequest = ImportColumns.ToRequest(row, positions, readErrors, UnitCode);
             var ruleErrors = new ValidationErrors();
             var details = ItemValidation.Details(itemRequest, known, now, ruleErrors);
             if (readErrors.Any || ruleErrors.Any) invalid.Add(new InvalidRow(row.Line, Merge(readErrors, ruleErrors)));
@@ -228,6 +230,18 @@ public static class ImportingEndpoint
         var merged = rules.ToDictionary().ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         foreach (var (field, messages) in read.ToDictionary()) merged[field] = messages;
         return merged;
+    }
+
+    /// <summary>The tenant's units by normalized name; a name two units share maps to neither (the cell must give the code).</summary>
+    private static async Task<Dictionary<string, string>> UnitNamesAsync(NpgsqlDataSource db, string tenant, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select code, name from units where tenant = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        var units = new List<(string Code, string Name)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) units.Add((reader.GetString(0), ImportColumns.Normalize(reader.GetString(1))));
+        return units.GroupBy(u => u.Name, StringComparer.Ordinal).Where(g => g.Count() == 1 && g.Key.Length > 0)
+            .ToDictionary(g => g.Key, g => g.Single().Code, StringComparer.Ordinal);
     }
 
     private static async Task<Dictionary<string, Guid>> ImportedBeforeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string[] hashes,
