@@ -52,6 +52,8 @@ public sealed class ImportTests(ApiForImports api) : IClassFixture<ApiForImports
 
         using var client = api.Client();
         var ids = ItemIds(report, "imported");
+        var listed = await (await client.GetAsync($"{Api.Items}?q=CSV Perda&size=100")).BodyAsync();
+        listed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ShouldBe(ids); // in the file's row order
         var second = await client.GetItemAsync(ids[1]);
         second.GetProperty("title").GetString().ShouldBe("CSV Perda 2");
         second.GetProperty("holdingUnit").GetString().ShouldBe("SETDA");

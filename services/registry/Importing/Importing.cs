@@ -157,10 +157,12 @@ public static class ImportingEndpoint
             }
             var seen = await ImportedBeforeAsync(connection, tx, request.Tenant, [.. valid.Select(v => v.Hash)], ct);
             var fresh = new List<(int Line, Guid ItemId, string Hash)>();
+            // UUIDv7s of one millisecond differ in random bits: sorted, they list the new items in the file's row order.
+            var ids = new Queue<Guid>(Enumerable.Range(0, valid.Count).Select(_ => Guid.CreateVersion7(now)).OrderBy(g => g.ToString(), StringComparer.Ordinal));
             foreach (var (line, details, hash) in valid)
             {
                 if (seen.TryGetValue(hash, out var existing)) { outcomes.Add(new ImportedRow(line, existing, "duplicate")); continue; }
-                var itemId = Guid.CreateVersion7(now);
+                var itemId = ids.Dequeue();
                 var decision = RegisterDecider.Decide(InformationItem.Initial, new RegisterInformationItem(itemId, details, []), now);
                 if (decision.Error is { } error) throw new InvalidOperationException($"Registering a new item was refused: {error.Message}");
                 await store.AppendAsync(connection, tx, InformationItem.StreamId(itemId), InformationItem.StreamType, ExpectedVersion.NoStream,
