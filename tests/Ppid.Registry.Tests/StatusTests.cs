@@ -131,13 +131,21 @@ public sealed class StatusTests(ApiWithUpstreamServices api) : IClassFixture<Api
         var published = await api.ItemWhenAsync(open, i => EditionOf(i) == 1, "published in edition 1");
         published.GetProperty("publication").GetProperty("list").GetString().ShouldBe("dip");
         published.GetProperty("publication").GetProperty("editionId").GetGuid().ShouldBe(edition.EditionId);
+        published.GetProperty("publication").GetProperty("inLatestEdition").GetBoolean().ShouldBeTrue();
         var listed = await api.ItemWhenAsync(exempt, i => EditionOf(i) == 1, "listed in edition 1");
         listed.GetProperty("publication").GetProperty("list").GetString().ShouldBe("dik");
+
+        // Edition 2 leaves the exempt item out: it still shows edition 1, no longer the latest.
+        var second = Edition(2, [Entry(1, open, berkala.ClassificationId, Category.Berkala)], []);
+        await api.Publication.AppendAsync("tenant-a", $"edition-{second.EditionId}", "publication.edition", second);
+        await api.ItemWhenAsync(open, i => EditionOf(i) == 2, "published in edition 2");
+        var dropped = await api.ItemWhenAsync(exempt, i => !i.GetProperty("publication").GetProperty("inLatestEdition").GetBoolean(), "left out of edition 2");
+        EditionOf(dropped).ShouldBe(1);
 
         using var client = api.Client();
         var status = await (await client.GetAsync($"{Api.Items}/{open}/status")).BodyAsync();
         status.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("detail").GetString())
-            .ShouldBe(["classified as berkala (decree KEP-12/PPID/2027)", "published in edition 1 (DIP)"]);
+            .ShouldBe(["classified as berkala (decree KEP-12/PPID/2027)", "published in edition 1 (DIP)", "published in edition 2 (DIP)"]);
         using var otherTenant = api.Client("tenant-b");
         (await otherTenant.GetAsync($"{Api.Items}/{open}/status")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }

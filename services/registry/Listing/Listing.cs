@@ -57,7 +57,7 @@ public static class ListingEndpoint
     {
         // One round trip: the item and its status as other services reported it.
         await using var cmd = db.CreateCommand(
-            $"select i.version, i.state::text, {ItemStatusApi.Columns} from items i left join item_status s on s.tenant = i.tenant and s.item_id = i.item_id where i.item_id = $1 and i.tenant = $2");
+            $"select i.version, i.state::text, {ItemStatusApi.Columns} from items i {ItemStatusApi.Joins} where i.item_id = $1 and i.tenant = $2");
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
         await using var reader = await cmd.ExecuteReaderAsync(ct);

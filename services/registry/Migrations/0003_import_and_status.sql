@@ -47,6 +47,14 @@ create table item_status (
 
 create index item_status_category on item_status (tenant, category, item_id);
 
+-- The tenant's latest published edition: an item whose last edition is older is no longer on the public DIP.
+create table latest_editions (
+    tenant       text        primary key,
+    number       int         not null,
+    edition_id   uuid        not null,
+    published_at timestamptz not null
+);
+
 -- What happened to the item elsewhere, in the order it was applied: one row per event applied,
 -- with no uniqueness on the event id, because exactly-once is the inbox's job (and tested).
 create table item_status_history (

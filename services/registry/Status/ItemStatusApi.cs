@@ -8,10 +8,11 @@ public sealed record ClassificationStatus(string Category, int? IntervalMonths, 
 
 /// <summary>
 /// Where the public can see the item: the last edition that listed it (in the DIP, or in the DIK
-/// when exempt), and when it went on the website at once (serta-merta).
+/// when exempt), whether that is the tenant's latest edition (false: a later edition left it out),
+/// and when it went on the website at once (serta-merta).
 /// </summary>
 public sealed record PublicationStatus(string? List, int? Edition, Guid? EditionId, DateOnly? EffectiveDate, DateTimeOffset? PublishedAt,
-    DateTimeOffset? SertaMertaPublishedAt);
+    bool? InLatestEdition, DateTimeOffset? SertaMertaPublishedAt);
 
 public sealed record StatusEntry(string Event, string Detail, DateTimeOffset At);
 
@@ -26,9 +27,13 @@ public static class ItemStatusApi
         return group;
     }
 
-    /// <summary>The status columns of <c>item_status s</c>, for queries that join it; <see cref="Read"/> maps them.</summary>
+    /// <summary>The status columns of <c>item_status s</c> and <c>latest_editions le</c> (see <see cref="Joins"/>); <see cref="Read"/> maps them.</summary>
     public const string Columns =
-        "s.category, s.interval_months, s.classification_id, s.classified_at, s.opened_reason, s.list, s.edition_number, s.edition_id, s.edition_date, s.published_at, s.published_serta_merta_at";
+        "s.category, s.interval_months, s.classification_id, s.classified_at, s.opened_reason, s.list, s.edition_number, s.edition_id, s.edition_date, s.published_at, s.published_serta_merta_at, le.number";
+
+    /// <summary>Joins the status tables to <c>items i</c>.</summary>
+    public const string Joins =
+        "left join item_status s on s.tenant = i.tenant and s.item_id = i.item_id left join latest_editions le on le.tenant = i.tenant";
 
     /// <summary>The status from <see cref="Columns"/> starting at column <paramref name="at"/> (all null: nothing reported yet).</summary>
     public static (ClassificationStatus? Classification, PublicationStatus? Publication) Read(NpgsqlDataReader r, int at)
@@ -41,6 +46,7 @@ public static class ItemStatusApi
             r.IsDBNull(at + 7) ? null : r.GetGuid(at + 7),
             r.IsDBNull(at + 8) ? null : r.GetFieldValue<DateOnly>(at + 8),
             r.IsDBNull(at + 9) ? null : r.GetFieldValue<DateTimeOffset>(at + 9),
+            r.IsDBNull(at + 6) ? null : !r.IsDBNull(at + 11) && r.GetInt32(at + 6) >= r.GetInt32(at + 11),
             r.IsDBNull(at + 10) ? null : r.GetFieldValue<DateTimeOffset>(at + 10));
         return (classification, publication);
     }
@@ -51,7 +57,7 @@ public static class ItemStatusApi
         ClassificationStatus? classification;
         PublicationStatus? publication;
         await using (var cmd = db.CreateCommand(
-            $"select {Columns} from items i left join item_status s on s.tenant = i.tenant and s.item_id = i.item_id where i.item_id = $1 and i.tenant = $2"))
+            $"select {Columns} from items i {Joins} where i.item_id = $1 and i.tenant = $2"))
         {
             cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });

@@ -60,6 +60,19 @@ public sealed class ItemStatusHandler : IEventHandler
 
     private static async Task EditionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, EditionPublished p, CancellationToken ct)
     {
+        await using (var latest = new NpgsqlCommand(
+            """
+            insert into latest_editions (tenant, number, edition_id, published_at) values ($1, $2, $3, $4)
+            on conflict (tenant) do update set number = excluded.number, edition_id = excluded.edition_id, published_at = excluded.published_at
+             where latest_editions.number <= excluded.number
+            """, connection, tx))
+        {
+            latest.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
+            latest.Parameters.Add(new NpgsqlParameter<int> { TypedValue = p.Number });
+            latest.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = p.EditionId });
+            latest.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = p.PublishedAt });
+            await latest.ExecuteNonQueryAsync(ct);
+        }
         var items = p.Entries.Select(x => (x.ItemId, List: "dip")).Concat(p.Exemptions.Select(x => (x.ItemId, List: "dik"))).ToList();
         if (items.Count == 0) return;
         await using (var cmd = new NpgsqlCommand(
