@@ -9,7 +9,8 @@ using Ppid.Publication.Site;
 
 namespace Ppid.Publication.Reports;
 
-public sealed record FieldChange(string Field, JsonElement From, JsonElement To);
+/// <summary>A field's value in each edition; null where the entry has no such field (a DIP field of a DIK entry).</summary>
+public sealed record FieldChange(string Field, JsonElement? From, JsonElement? To);
 
 public sealed record ItemChange(Guid ItemId, string Title, string List, IReadOnlyList<FieldChange> Fields);
 
@@ -46,12 +47,14 @@ public static class Comparisons
                 var vb = fieldsB.GetValueOrDefault(name);
                 if (va.ValueKind == JsonValueKind.Undefined && vb.ValueKind == JsonValueKind.Undefined) continue;
                 if (va.ValueKind == JsonValueKind.Undefined || vb.ValueKind == JsonValueKind.Undefined || va.GetRawText() != vb.GetRawText())
-                    changes.Add(new FieldChange(name, va, vb));
+                    changes.Add(new FieldChange(name, Defined(va), Defined(vb)));
             }
             if (changes.Count > 0) changed.Add(new ItemChange(id, title, listB, changes));
         }
         return new EditionDiff(from.Number, to.Number, added, removed, [.. changed.OrderBy(c => c.Title, StringComparer.Ordinal)]);
     }
+
+    private static JsonElement? Defined(JsonElement value) => value.ValueKind == JsonValueKind.Undefined ? null : value;
 
     private static Dictionary<Guid, (string List, string Title, Dictionary<string, JsonElement> Fields)> Index(EditionPublished e) =>
         e.Entries.Select(x => (x.ItemId, List: "dip", x.Title, Fields: Fields(x)))
