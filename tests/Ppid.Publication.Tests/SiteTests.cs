@@ -191,6 +191,12 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
         events.Single().Data.ShouldBeOfType<EntryPublished>().Entry.Category.ShouldBe(Category.SertaMerta);
         events.Single().Metadata.Tenant.ShouldBe(tenant);
 
+        // Revised by the registry: the website shows the new fields at once, without an edition.
+        await fixture.RegistryEventAsync(tenant, urgent.ItemId, new InformationItemRevised(urgent.ItemId, null, "Evakuasi seluruh warga Kecamatan Sabak.",
+            null, null, null, null, null, null, null, null, null, PublicationWithUpstreams.Start));
+        await PublicationWithUpstreams.EventuallyAsync(async () => (await web.GetStringAsync($"/{tenant}/dip")).Contains("Evakuasi seluruh warga", StringComparison.Ordinal),
+            "revised serta-merta item on the website");
+
         // Withdrawn by the registry: it leaves the website at once.
         await fixture.RegistryEventAsync(tenant, urgent.ItemId, new InformationItemWithdrawn(urgent.ItemId, "Peringatan dicabut", PublicationWithUpstreams.Start));
         await PublicationWithUpstreams.EventuallyAsync(async () => !(await web.GetStringAsync($"/{tenant}/dip")).Contains("Peringatan Dini Banjir", StringComparison.Ordinal),
@@ -238,6 +244,26 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
         var change = diff["changed"]!.AsArray().Single()!;
         change["itemId"]!.GetValue<Guid>().ShouldBe(exempt.ItemId);
         change["fields"]!.AsArray().Select(f => (string)f!["field"]!).ShouldContain("list");
+    }
+
+    [Fact]
+    public async Task Berkala_items_past_their_interval_are_listed_as_overdue()
+    {
+        var tenant = PublicationWithUpstreams.NewTenant();
+        var stale = Data.Item(title: "Laporan Semester", at: fixture.Clock.GetUtcNow().AddMonths(-8));
+        var fresh = Data.Item(title: "Laporan Bulanan", at: fixture.Clock.GetUtcNow().AddDays(-10));
+        await fixture.RegisterAsync(tenant, stale);
+        await fixture.RegisterAsync(tenant, fresh);
+        await fixture.RatifyAsync(tenant, Data.Ratified(stale.ItemId, Category.Berkala, interval: 6));
+        await fixture.RatifyAsync(tenant, Data.Ratified(fresh.ItemId, Category.Berkala, interval: 1));
+        await fixture.DraftReachesAsync(tenant, 2, 0);
+        using var api = fixture.Api(tenant);
+
+        var overdue = (await api.GetFromJsonAsync<JsonArray>("/api/v1/publication/overdue"))!;
+        overdue.Select(o => (string)o!["title"]!).ShouldBe(["Laporan Semester"]);
+
+        fixture.Clock.Advance(TimeSpan.FromDays(25)); // the monthly report is now past its month too
+        (await api.GetFromJsonAsync<JsonArray>("/api/v1/publication/overdue"))!.Count.ShouldBe(2);
     }
 
     [Fact]

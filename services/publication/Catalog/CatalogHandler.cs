@@ -41,6 +41,7 @@ public sealed class CatalogHandler(EventStore store, ILogger<CatalogHandler> log
                 var details = await db.DetailsAsync(x.ItemId)
                     ?? throw new InvalidOperationException($"Item {x.ItemId} was revised before publication saw it registered (stream order is guaranteed, so the catalog is damaged).");
                 await db.ExecAsync("update catalog set details = $2::jsonb, item_updated_at = $3 where item_id = $1", x.ItemId, Json(details.Apply(x)), x.RevisedAt);
+                await PublishSertaMertaIfDueAsync(db, e, x.ItemId, republish: true); // the website shows the revised fields at once
                 break;
             case DocumentAttached x:
                 await db.ExecAsync("update catalog set item_updated_at = $2 where item_id = $1", x.ItemId, x.AttachedAt);
@@ -55,6 +56,7 @@ public sealed class CatalogHandler(EventStore store, ILogger<CatalogHandler> log
                 break;
             case InformationItemReinstated x:
                 await db.ExecAsync("update catalog set withdrawn = false where item_id = $1", x.ItemId);
+                await PublishSertaMertaIfDueAsync(db, e, x.ItemId, republish: true);
                 break;
             case ClassificationRatified x:
                 await RatifiedAsync(db, e, x);
@@ -94,9 +96,10 @@ public sealed class CatalogHandler(EventStore store, ILogger<CatalogHandler> log
 
     /// <summary>
     /// Serta-merta: publish the entry as soon as both the item's fields and its ratification are
-    /// here (they travel on different streams, in either order), once per classification.
+    /// here (they travel on different streams, in either order), once per classification; again
+    /// (<paramref name="republish"/>) when the registry revises or reinstates a serta-merta item.
     /// </summary>
-    private async Task PublishSertaMertaIfDueAsync(Db db, IncomingEvent e, Guid itemId)
+    private async Task PublishSertaMertaIfDueAsync(Db db, IncomingEvent e, Guid itemId, bool republish = false)
     {
         await using var cmd = new NpgsqlCommand(
             "select details::text, withdrawn, ratified::text, entry_published_for from catalog where item_id = $1 for update", db.Connection, db.Transaction);
@@ -114,7 +117,7 @@ public sealed class CatalogHandler(EventStore store, ILogger<CatalogHandler> log
         }
         if (detailsJson is null || ratifiedJson is null || withdrawn) return;
         var ratified = JsonSerializer.Deserialize<ClassificationRatified>(ratifiedJson, EventJson.Options)!;
-        if (ratified.Category != Category.SertaMerta || publishedFor == ratified.ClassificationId) return;
+        if (ratified.Category != Category.SertaMerta || (!republish && publishedFor == ratified.ClassificationId)) return;
         var details = JsonSerializer.Deserialize<ItemDetails>(detailsJson, EventJson.Options)!;
         var entry = Draft.ToDipEntry(0, itemId, details, ratified, newlyOpened: false);
         var published = new EntryPublished(entry, e.RecordedAt > ratified.RatifiedAt ? e.RecordedAt : ratified.RatifiedAt);
