@@ -152,6 +152,9 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
         using var conditional = new HttpRequestMessage(HttpMethod.Get, $"/{tenant}/dip");
         conditional.Headers.IfNoneMatch.Add(etag);
         (await web.SendAsync(conditional)).StatusCode.ShouldBe(HttpStatusCode.NotModified);
+        var cached = await web.GetAsync($"/{tenant}/dip");
+        cached.Headers.Age.ShouldNotBeNull("the second request is served from the output cache");
+        cached.Headers.ETag!.Tag.ShouldBe(etag.Tag);
 
         var item = Data.Item(title: "Rencana Kerja 2028");
         await fixture.RegisterAsync(tenant, item);
