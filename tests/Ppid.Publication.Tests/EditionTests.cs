@@ -81,6 +81,9 @@ public sealed class EditionTests(PublicationWithUpstreams fixture)
         (await petugas.PostAsJsonAsync("/api/v1/publication/editions", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         using var ppid = fixture.Api(tenant);
+        var badDate = await ppid.PostAsync("/api/v1/publication/editions", new StringContent("{\"effectiveDate\":\"1 April\"}", System.Text.Encoding.UTF8, "application/json"));
+        badDate.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        badDate.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var empty = await ppid.PostAsJsonAsync("/api/v1/publication/editions", new { });
         empty.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await empty.Content.ReadAsStringAsync()).ShouldContain("draft-empty");
@@ -144,5 +147,27 @@ public sealed class EditionTests(PublicationWithUpstreams fixture)
         (await other.GetAsync("/api/v1/publication/editions/1")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         using var mine = fixture.Api(tenant);
         (await mine.GetAsync("/api/v1/publication/editions/1")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_late_older_ratification_does_not_replace_the_one_in_force()
+    {
+        var tenant = PublicationWithUpstreams.NewTenant();
+        var item = Data.Item(title: "Peringatan Cuaca Ekstrem");
+        await fixture.RegisterAsync(tenant, item);
+        var newer = Data.Ratified(item.ItemId, Category.SertaMerta, at: PublicationWithUpstreams.Start.AddDays(-1));
+        var older = Data.Ratified(item.ItemId, Category.Berkala, at: PublicationWithUpstreams.Start.AddDays(-5));
+        await fixture.RatifyAsync(tenant, newer);
+        await fixture.DraftReachesAsync(tenant, 1, 0);
+        var late = await fixture.RatifyAsync(tenant, older); // arrives late, on its own stream
+        await fixture.ConsumedAsync(late.Events[0].EventId);
+
+        using var web = fixture.Public();
+        await PublicationWithUpstreams.EventuallyAsync(async () => (await web.GetStringAsync($"/{tenant}/dip")).Contains("Peringatan Cuaca Ekstrem", StringComparison.Ordinal),
+            "serta-merta entry on the website");
+        var draft = await fixture.DraftAsync(tenant);
+        draft["entries"]!.AsArray().Single()!["category"]!.GetValue<string>().ShouldBe("serta-merta");
+        draft["ratificationIds"]!.AsArray().Single()!.GetValue<Guid>().ShouldBe(newer.ClassificationId);
+        (await web.GetStringAsync($"/{tenant}/dip")).ShouldContain("Peringatan Cuaca Ekstrem");
     }
 }

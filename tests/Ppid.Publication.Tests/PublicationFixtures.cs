@@ -70,7 +70,7 @@ public sealed class PublicationWithUpstreams : ServiceFixture<Program>
     public Task RegistryEventAsync(string tenant, Guid itemId, object e) =>
         Registry.AppendAsync(tenant, $"registry-item-{itemId}", "registry.item", e);
 
-    public Task RatifyAsync(string tenant, ClassificationRatified ratified) =>
+    public Task<Ppid.Platform.EventSourcing.AppendResult> RatifyAsync(string tenant, ClassificationRatified ratified) =>
         Classification.AppendAsync(tenant, $"classification-{ratified.ClassificationId}", "classification.classification", ratified);
 
     public Task OpenAsync(string tenant, ExemptItemOpened opened) =>
@@ -90,6 +90,14 @@ public sealed class PublicationWithUpstreams : ServiceFixture<Program>
         }
         throw new TimeoutException($"Not reached within 30 s: {what}");
     }
+
+    /// <summary>Waits until publication's consumer has applied the upstream event <paramref name="eventId"/>.</summary>
+    public Task ConsumedAsync(Guid eventId) => EventuallyAsync(async () =>
+    {
+        await using var cmd = Database.DataSource.CreateCommand("select count(*) from inbox where event_id = $1");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = eventId });
+        return (long)(await cmd.ExecuteScalarAsync())! > 0;
+    }, $"event {eventId} consumed");
 
     /// <summary>The draft preview of the tenant.</summary>
     public async Task<JsonObject> DraftAsync(string tenant)

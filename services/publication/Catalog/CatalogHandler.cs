@@ -82,13 +82,18 @@ public sealed class CatalogHandler(EventStore store, ILogger<CatalogHandler> log
     private async Task RatifiedAsync(Db db, IncomingEvent e, ClassificationRatified x)
     {
         // Ratifications of one item come on different classification streams: the latest ratification wins.
-        await db.ExecAsync(
+        var inForce = await db.ExecAsync(
             """
             insert into catalog (item_id, tenant, ratified, ratified_at) values ($1, $2, $3::jsonb, $4)
             on conflict (item_id) do update set ratified = excluded.ratified, ratified_at = excluded.ratified_at, opened = null, opened_at = null
                 where catalog.ratified_at is null or catalog.ratified_at <= excluded.ratified_at
             """, x.ItemId, e.Tenant, Json(x), x.RatifiedAt);
         await db.EnsureTenantAsync(e.Tenant, x.RatifiedAt);
+        if (inForce == 0)
+        {
+            logger.LogInformation("Ratification {ClassificationId} of item {ItemId} is older than the one in force: ignored", x.ClassificationId, x.ItemId);
+            return;
+        }
         if (x.Category != Category.SertaMerta && await db.ExecAsync("delete from serta_merta where item_id = $1", x.ItemId) > 0)
             await db.BumpAsync(e.Tenant, x.RatifiedAt);
         await PublishSertaMertaIfDueAsync(db, e, x.ItemId);

@@ -162,17 +162,22 @@ public static class Pages
         if (current is null) return Page(tenant, "DIK", h.El("p", "Belum ada edisi yang diterbitkan."));
         var e = current.Edition;
         h.El("p", $"Edisi {e.Number}, berlaku sejak {Html.Date(e.EffectiveDate)}. Setiap pengecualian ditetapkan setelah uji konsekuensi (Pasal 19 UU 14/2008).");
+        DikTable(h, tenant, e.Exemptions);
+        return Page(tenant, "Daftar Informasi yang Dikecualikan", h);
+    }
+
+    private static void DikTable(Html h, string tenant, IEnumerable<DikEntry> exemptions)
+    {
         h.Tag("<div class=\"table\"><table>").El("caption", "Informasi yang dikecualikan")
             .Tag("<thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Informasi</th><th scope=\"col\">Unit penguasa</th><th scope=\"col\">Dasar pengecualian</th>")
             .Tag("<th scope=\"col\">Dasar hukum</th><th scope=\"col\">Ringkasan uji konsekuensi</th><th scope=\"col\">Jangka waktu</th><th scope=\"col\">Nomor penetapan</th></tr></thead><tbody>");
-        foreach (var x in e.Exemptions)
+        foreach (var x in exemptions)
         {
             h.Tag("<tr>").El("td", x.Number.ToString(Html.Indonesian)).Tag("<td>").Link($"/{tenant}/dip/item/{x.ItemId}", x.Title).Tag("</td>")
                 .El("td", x.HoldingUnit).El("td", Ground(x)).El("td", x.LegalBasis).El("td", x.PublicSummary)
                 .El("td", x.ExemptUntil is { } until ? "Sampai " + Html.Date(until) : "Tidak ditentukan").El("td", x.DecreeNumber).Tag("</tr>");
         }
         h.Tag("</tbody></table></div>");
-        return Page(tenant, "Daftar Informasi yang Dikecualikan", h);
     }
 
     private static async Task<IResult> HistoryAsync(string tenant, EventStore store, CancellationToken ct)
@@ -206,7 +211,10 @@ public static class Pages
         if (stored.LedgerPosition is { } position) Field(h, "Posisi buku besar", position.ToString(Html.Indonesian));
         h.Tag("</dl>");
         Downloads(h, $"/{tenant}/dip/edisi/{e.Number}");
+        h.El("h2", "Daftar Informasi Publik");
         EntryList(h, tenant, e.Entries, showNumber: true, caption: $"Daftar Informasi Publik edisi {e.Number}");
+        h.El("h2", "Daftar Informasi yang Dikecualikan");
+        DikTable(h, tenant, e.Exemptions);
         return Page(tenant, $"Edisi {e.Number}", h);
     }
 
