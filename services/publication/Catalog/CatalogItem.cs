@@ -48,10 +48,17 @@ public sealed record CatalogItem(
 
 public static class CatalogQueries
 {
-    public static async Task<IReadOnlyList<CatalogItem>> LoadAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct)
+    public static Task<IReadOnlyList<CatalogItem>> LoadAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct) =>
+        QueryAsync(dataSource, tenant, "", ct);
+
+    /// <summary>Only the items that an opening made public (the website's "baru dibuka" section).</summary>
+    public static Task<IReadOnlyList<CatalogItem>> LoadOpenedAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct) =>
+        QueryAsync(dataSource, tenant, " and opened is not null", ct);
+
+    private static async Task<IReadOnlyList<CatalogItem>> QueryAsync(NpgsqlDataSource dataSource, string tenant, string condition, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "select item_id, details::text, withdrawn, item_updated_at, ratified::text, opened::text from catalog where tenant = $1 order by item_id");
+            "select item_id, details::text, withdrawn, item_updated_at, ratified::text, opened::text from catalog where tenant = $1" + condition + " order by item_id");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var items = new List<CatalogItem>();

@@ -16,7 +16,7 @@ public sealed record SiteData(StoredEdition? Current, IReadOnlyList<EntryPublish
     {
         var current = await EditionQueries.LatestAsync(store.DataSource, tenant, ct);
         var sertaMerta = await EditionQueries.SertaMertaAsync(store.DataSource, tenant, ct);
-        var catalog = await CatalogQueries.LoadAsync(store.DataSource, tenant, ct);
+        var catalog = await CatalogQueries.LoadOpenedAsync(store.DataSource, tenant, ct);
         return new SiteData(current, sertaMerta, NewlyOpenedSince(catalog, current?.Edition.PublishedAt));
     }
 
