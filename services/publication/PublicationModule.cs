@@ -1,5 +1,9 @@
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Publication.Catalog;
+using Ppid.Publication.Editions;
+using Ppid.Publication.Reports;
+using Ppid.Publication.Site;
 
 namespace Ppid.Publication;
 
@@ -13,12 +17,20 @@ public static class PublicationModule
         var options = new PlatformOptions { ServiceName = ServiceName };
         options.EventAssemblies.Add(typeof(PublicationModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(PublicationModule).Assembly, "Migrations"));
-        return builder.AddPpidPlatform(options);
+        options.InlineProjections.Add(typeof(EditionsProjection));
+        options.Subscriptions.Add(CatalogHandler.Subscription);
+        builder.AddPpidPlatform(options);
+        builder.Services.AddOutputCache(o => o.AddPolicy(SiteCache.PolicyName, new SiteCache()));
+        return builder;
     }
 
     public static WebApplication MapPublicationApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1/publication");
+        app.UseOutputCache();
+        app.MapGroup("/api/v1/publication")
+            .MapPublishing()
+            .MapReports();
+        app.MapSite();
         return app;
     }
 }
