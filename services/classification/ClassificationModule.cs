@@ -1,5 +1,15 @@
+using Ppid.Classification.Classifications;
+using Ppid.Classification.Consulting;
+using Ppid.Classification.Determining;
+using Ppid.Classification.KnownItems;
+using Ppid.Classification.Listing;
+using Ppid.Classification.Coordinating;
+using Ppid.Classification.Opening;
+using Ppid.Classification.Proposing;
+using Ppid.Classification.Ratifying;
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Platform.Messaging;
 
 namespace Ppid.Classification;
 
@@ -13,12 +23,21 @@ public static class ClassificationModule
         var options = new PlatformOptions { ServiceName = ServiceName };
         options.EventAssemblies.Add(typeof(ClassificationModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(ClassificationModule).Assembly, "Migrations"));
+        options.InlineProjections.Add(typeof(ClassificationsProjection));
+        options.Subscriptions.Add(new Subscription(RegistryEventsHandler.Queue, typeof(RegistryEventsHandler), ["registry.item", "registry.cycle"]));
         return builder.AddPpidPlatform(options);
     }
 
     public static WebApplication MapClassificationApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1/classification");
+        app.MapGroup("/api/v1/classification")
+            .MapProposing()
+            .MapConsulting()
+            .MapMeeting()
+            .MapDetermining()
+            .MapRatifying()
+            .MapOpening()
+            .MapListing();
         return app;
     }
 }
