@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ppid.Contracts.Registry;
 using Ppid.Testing;
@@ -34,12 +35,13 @@ public class ApiWithRegistry : ServiceFixture<Program>
         // The scheduler's own loop stays out of the way: tests drive it with RunOnceAsync.
         builder.UseSetting("Classification:Expiry:Interval", "01:00:00");
         builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureLogging(l => l.AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("classification"))));
     }
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Registry = await UpstreamService.StartAsync("registry", Vhost);
+        Registry = await UpstreamService.StartAsync("registry", Vhost, LoggerFactory.Create(l => l.AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("registry")))));
     }
 
     public override async ValueTask DisposeAsync()
