@@ -4,6 +4,7 @@ using MassTransit.Serialization;
 using Ppid.Classification.Classifications;
 using Ppid.Classification.Consulting;
 using Ppid.Classification.Determining;
+using Ppid.Classification.Expiry;
 using Ppid.Classification.KnownItems;
 using Ppid.Classification.Listing;
 using Ppid.Classification.Coordinating;
@@ -29,7 +30,14 @@ public static class ClassificationModule
         options.InlineProjections.Add(typeof(ClassificationsProjection));
         options.Subscriptions.Add(new Subscription(RegistryEventsHandler.Queue, typeof(RegistryEventsHandler), ["registry.item", "registry.cycle"]));
         _ = ConsumeKebabCaseEnums.Value;
-        return builder.AddPpidPlatform(options);
+        builder.AddPpidPlatform(options);
+
+        var expiry = builder.Configuration.GetSection("Classification:Expiry").Get<ExpiryOptions>() ?? new ExpiryOptions();
+        if (expiry.Interval <= TimeSpan.Zero) throw new InvalidOperationException("Classification:Expiry:Interval must be positive.");
+        builder.Services.AddSingleton(expiry);
+        builder.Services.AddSingleton<ExpiryScheduler>();
+        builder.Services.AddHostedService<ExpiryService>();
+        return builder;
     }
 
     /// <summary>

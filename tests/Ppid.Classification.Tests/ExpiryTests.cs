@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Ppid.Classification.Expiry;
+
+namespace Ppid.Classification.Tests;
+
+public sealed class WorkingDayTests
+{
+    [Fact]
+    public void Weekends_and_holidays_do_not_count()
+    {
+        var calendar = new WorkingDayCalendar([new DateOnly(2029, 12, 25)]);
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 1).ShouldBe(new DateOnly(2029, 12, 28)); // Monday → Friday
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 24)); // skips Christmas
+        new WorkingDayCalendar([]).WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 19)); // six weeks
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 16));
+    }
+}
+
+/// <summary>The expiry scheduler driven by hand: each run at an instant the test chooses.</summary>
+public sealed class ExpiryTests(ApiWithRegistry api) : IClassFixture<ApiWithRegistry>
+{
+    private readonly Cycle _cycle = new(api);
+
+    private ExpiryScheduler Scheduler => api.Services.GetRequiredService<ExpiryScheduler>();
+
+    /// <summary>09:00 WIB on <paramref name="date"/>.</summary>
+    private static DateTimeOffset At(int year, int month, int day) => new(year, month, day, 2, 0, 0, TimeSpan.Zero);
+
+    private static JsonObject Exempt(Guid item, string until, string letter = "a")
+    {
+        var body = Api.Proposal(item, "dikecualikan");
+        var test = body["consequenceTest"]!.AsObject();
+        test["pasal17Letter"] = letter;
+        test["pasal17SubPoint"] = letter == "a" ? "2" : null;
+        test["exemptUntil"] = until;
+        return body;
+    }
+
+    private Task<long> CountAsync(Guid id, string type) =>
+        api.CountAsync($"select count(*) from events where stream_id = 'classification-{id}' and type = 'classification.{type}.v1'");
+
+    [Fact]
+    public async Task An_opening_decision_is_due_30_working_days_before_the_end_once_and_the_item_opens_on_its_end_date()
+    {
+        var item = await api.RegisterItemAsync();
+        var (id, _) = await _cycle.RatifiedAsync(Exempt(item, "2029-12-31")); // a Monday; 30 working days before: Monday 19 November
+
+        await Scheduler.RunOnceAsync(At(2029, 11, 16));
+        (await CountAsync(id, "opening-decision-due")).ShouldBe(0);
+
+        await Scheduler.RunOnceAsync(At(2029, 11, 19));
+        await Scheduler.RunOnceAsync(At(2029, 11, 20));
+        (await CountAsync(id, "opening-decision-due")).ShouldBe(1);
+        using var client = api.Ppid();
+        var due = await client.GetAsync(id);
+        due.GetProperty("openingDecisionDueFrom").GetString().ShouldBe("2029-11-19");
+        due.GetProperty("status").GetString().ShouldBe("ratified");
+        due.GetProperty("history").EnumerateArray().Last().GetProperty("actorRole").GetString().ShouldBe("system");
+
+        await Scheduler.RunOnceAsync(At(2029, 12, 30));
+        (await CountAsync(id, "exempt-item-opened")).ShouldBe(0);
+        await Scheduler.RunOnceAsync(At(2029, 12, 31));
+        await Scheduler.RunOnceAsync(At(2030, 1, 2));
+        (await CountAsync(id, "exempt-item-opened")).ShouldBe(1);
+        var opened = await client.GetAsync(id);
+        opened.GetProperty("status").GetString().ShouldBe("opened");
+        opened.GetProperty("openingReason").GetString().ShouldBe("expired");
+        opened.GetProperty("openedAs").GetString().ShouldBe("setiap-saat");
+    }
+
+    [Fact]
+    public async Task An_exemption_extended_by_a_reclassification_does_not_open_at_the_old_end_date()
+    {
+        var item = await api.RegisterItemAsync();
+        var (first, _) = await _cycle.RatifiedAsync(Exempt(item, "2028-06-30"));
+        var extension = Exempt(item, "2031-06-30");
+        extension["supersedes"] = first;
+        extension["trigger"] = "monitoring";
+        var (second, _) = await _cycle.RatifiedAsync(extension);
+
+        await Scheduler.RunOnceAsync(At(2028, 7, 3));
+
+        (await CountAsync(first, "exempt-item-opened")).ShouldBe(0);
+        (await CountAsync(second, "exempt-item-opened")).ShouldBe(0);
+        (await CountAsync(second, "opening-decision-due")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_indefinite_exemption_under_letters_g_to_j_never_opens_by_itself()
+    {
+        var item = await api.RegisterItemAsync();
+        var body = Exempt(item, "2029-01-01", "h");
+        body["consequenceTest"]!["pasal17SubPoint"] = "2";
+        body["consequenceTest"]!.AsObject().Remove("exemptUntil");
+        var (id, _) = await _cycle.RatifiedAsync(body);
+
+        await Scheduler.RunOnceAsync(At(2099, 1, 1));
+
+        (await CountAsync(id, "exempt-item-opened")).ShouldBe(0);
+        (await CountAsync(id, "opening-decision-due")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Two_runs_at_once_raise_and_open_each_exemption_once()
+    {
+        var item = await api.RegisterItemAsync();
+        var (id, _) = await _cycle.RatifiedAsync(Exempt(item, "2030-03-29"));
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Scheduler.RunOnceAsync(At(2030, 3, 1))));
+        (await CountAsync(id, "opening-decision-due")).ShouldBe(1);
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Scheduler.RunOnceAsync(At(2030, 3, 29))));
+        (await CountAsync(id, "exempt-item-opened")).ShouldBe(1);
+        runs.Sum(r => r.Opened).ShouldBe(1);
+    }
+}
