@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using MassTransit.Serialization;
 using Ppid.Classification.Classifications;
 using Ppid.Classification.Consulting;
+using Ppid.Classification.Decrees;
 using Ppid.Classification.Determining;
 using Ppid.Classification.Expiry;
 using Ppid.Classification.KnownItems;
@@ -37,6 +38,7 @@ public static class ClassificationModule
         builder.Services.AddSingleton(expiry);
         builder.Services.AddSingleton<ExpiryScheduler>();
         builder.Services.AddHostedService<ExpiryService>();
+        PdfLicensing.Apply(builder.Configuration[PdfLicensing.Setting]);
         return builder;
     }
 
@@ -61,7 +63,8 @@ public static class ClassificationModule
             .MapDetermining()
             .MapRatifying()
             .MapOpening()
-            .MapListing();
+            .MapListing()
+            .MapDecrees();
         return app;
     }
 }
