@@ -115,3 +115,31 @@ public sealed class ExpiryTests(ApiWithRegistry api) : IClassFixture<ApiWithRegi
         runs.Sum(r => r.Opened).ShouldBe(1);
     }
 }
+
+/// <summary>One active scheduler across processes: the running service holds the advisory lock, so another instance cannot take it.</summary>
+public sealed class ExpiryLeadershipTests(ApiWithRegistry api) : IClassFixture<ApiWithRegistry>
+{
+    [Fact]
+    public async Task The_running_instance_holds_the_scheduler_lock_and_another_cannot_take_it()
+    {
+        await using var other = await api.Database.DataSource.OpenConnectionAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        bool taken;
+        do
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", other);
+            cmd.Parameters.AddWithValue(ExpiryService.LockName);
+            taken = (bool)(await cmd.ExecuteScalarAsync())!;
+            if (taken)
+            {
+                // The service had not taken it yet (it starts in the background): give it back and look again.
+                await using var release = new Npgsql.NpgsqlCommand("select pg_advisory_unlock(hashtextextended($1, 0))", other);
+                release.Parameters.AddWithValue(ExpiryService.LockName);
+                await release.ExecuteScalarAsync();
+                await Task.Delay(100);
+            }
+        }
+        while (taken && DateTime.UtcNow < deadline);
+        taken.ShouldBeFalse("the service never took the scheduler's advisory lock");
+    }
+}
