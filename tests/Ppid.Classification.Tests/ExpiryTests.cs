@@ -15,6 +15,18 @@ public sealed class WorkingDayTests
         new WorkingDayCalendar([]).WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 19)); // six weeks
         calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 16));
     }
+
+    [Fact]
+    public void A_tenant_adds_its_own_holidays_to_the_national_ones()
+    {
+        var options = new ExpiryOptions
+        {
+            Holidays = [new DateOnly(2029, 12, 25)],
+            TenantHolidays = new() { ["tenant-a"] = [new DateOnly(2029, 12, 24)] },
+        };
+        options.CalendarFor("tenant-a").WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 21));
+        options.CalendarFor("tenant-b").WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 24));
+    }
 }
 
 /// <summary>The expiry scheduler driven by hand: each run at an instant the test chooses.</summary>

@@ -14,8 +14,17 @@ public sealed class ExpiryOptions
     /// <summary>An opening decision is due this many working days before an exemption ends (DOMAIN.md; configurable because the source is secondary).</summary>
     public int LeadWorkingDays { get; set; } = 30;
 
-    /// <summary>Non-working days besides weekends (national holidays, cuti bersama).</summary>
+    /// <summary>Non-working days besides weekends for every tenant (national holidays, cuti bersama).</summary>
     public List<DateOnly> Holidays { get; set; } = [];
+
+    /// <summary>A tenant's own non-working days (regional holidays), on top of <see cref="Holidays"/>.</summary>
+    public Dictionary<string, List<DateOnly>> TenantHolidays { get; set; } = new(StringComparer.Ordinal);
+
+    public WorkingDayCalendar CalendarFor(string tenant) =>
+        new(TenantHolidays.TryGetValue(tenant, out var own) ? Holidays.Concat(own) : Holidays);
+
+    /// <summary>How far ahead (calendar days) an end date can be and still be due: weekends plus every holiday, generously.</summary>
+    public int LookAheadDays => (LeadWorkingDays * 7 / 5) + 7 + Holidays.Count + (TenantHolidays.Count == 0 ? 0 : TenantHolidays.Values.Max(h => h.Count));
 }
 
 /// <summary>What one run did.</summary>
@@ -33,8 +42,6 @@ public sealed class ExpiryScheduler(EventStore store, ExpiryOptions options, ILo
 {
     public const string Actor = "expiry-scheduler";
 
-    private readonly WorkingDayCalendar _calendar = new(options.Holidays);
-
     public async Task<ExpiryRun> RunOnceAsync(DateTimeOffset now, CancellationToken ct = default)
     {
         var today = ClassificationCommands.Today(now);
@@ -45,8 +52,8 @@ public sealed class ExpiryScheduler(EventStore store, ExpiryOptions options, ILo
              where status = 'ratified' and category = 'dikecualikan' and exempt_until is not null and exempt_until <= $1
             """))
         {
-            // Only rows whose end is near enough to matter: the lead time is at most LeadWorkingDays * 7 / 5 + holidays calendar days.
-            cmd.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = today.AddDays((options.LeadWorkingDays * 7 / 5) + 7 + options.Holidays.Count) });
+            // Only rows whose end is near enough to matter.
+            cmd.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = today.AddDays(options.LookAheadDays) });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -59,7 +66,7 @@ public sealed class ExpiryScheduler(EventStore store, ExpiryOptions options, ILo
         {
             object? @event = null;
             if (today >= c.Until) @event = new ExemptItemOpened(c.Id, c.ItemId, OpeningReason.Expired, null, Category.SetiapSaat, now);
-            else if (!c.Due && _calendar.WorkingDaysBefore(c.Until, options.LeadWorkingDays) is var from && today >= from)
+            else if (!c.Due && options.CalendarFor(c.Tenant).WorkingDaysBefore(c.Until, options.LeadWorkingDays) is var from && today >= from)
                 @event = new OpeningDecisionDue(c.Id, c.ItemId, c.Until, from, now);
             if (@event is null) continue;
             try
