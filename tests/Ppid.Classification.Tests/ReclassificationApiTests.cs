@@ -107,6 +107,22 @@ public sealed class ReclassificationApiTests(ApiWithRegistry api) : IClassFixtur
     }
 
     [Fact]
+    public async Task An_item_revised_in_the_registry_into_a_regulation_cannot_be_ratified_exempt()
+    {
+        var item = await api.RegisterItemAsync();
+        var (id, etag) = await _cycle.DeterminedAsync(Api.Proposal(item, "dikecualikan"));
+        await api.Registry.AppendAsync("tenant-a", $"item-{item}", "registry.item",
+            new InformationItemRevised(item, null, null, null, null, null, null, null, null, DocumentKind.Regulation, null, null, ApiWithRegistry.Now));
+        await api.WaitUntilAsync($"select count(*) from known_items where item_id = '{item}' and kind = 'regulation'", 1);
+
+        using var atasan = api.Atasan();
+        using var response = await atasan.PostAsync($"{Api.Classifications}/{id}/ratification", null, etag);
+
+        (await response.ProblemAsync(HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString()!.ShouldContain("Pasal 18 ayat (1) huruf b");
+        (await atasan.GetAsync(id)).GetProperty("status").GetString().ShouldBe("determined");
+    }
+
+    [Fact]
     public async Task A_closed_collection_puts_its_items_on_the_worklist()
     {
         var first = await api.RegisterItemAsync(title: "Rencana strategis 2027");

@@ -78,7 +78,7 @@ public sealed class WorkflowDeciderTests
     {
         var returned = Given(Proposed(), Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld(MeetingOutcome.Returned));
         returned.Status.ShouldBe(ClassificationStatus.CorrectionRequested);
-        ShouldBeRefused(DetermineDecider.Decide(returned, new Determine(Decree), Now), "wrong-order");
+        ShouldBeRefused(DetermineDecider.Decide(returned, new Determine(Decree), Report, Now), "wrong-order");
         ConsultationDecider.Decide(returned, new ReviseProposal(new Proposal(Category.SetiapSaat, null, "Dibuka.", null, false), "petugas-1"), Report, Now)
             .Events.Single().ShouldBeOfType<ProposalRevised>();
     }
@@ -86,21 +86,21 @@ public sealed class WorkflowDeciderTests
     [Fact]
     public void Determination_comes_only_after_the_meeting_agreed()
     {
-        ShouldBeRefused(DetermineDecider.Decide(Given(Proposed()), new Determine(Decree), Now), "wrong-order");
+        ShouldBeRefused(DetermineDecider.Decide(Given(Proposed()), new Determine(Decree), Report, Now), "wrong-order");
         var agreed = Given(Proposed(), Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld());
-        DetermineDecider.Decide(agreed, new Determine(Decree), Now).Events.Single().ShouldBeOfType<ClassificationDetermined>();
+        DetermineDecider.Decide(agreed, new Determine(Decree), Report, Now).Events.Single().ShouldBeOfType<ClassificationDetermined>();
     }
 
     [Fact]
     public void Ratification_comes_only_after_determination_and_not_by_the_proposer()
     {
         var agreed = Given(Proposed(), Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld());
-        ShouldBeRefused(RatifyDecider.Decide(agreed, new Ratify("atasan-1"), Now), "wrong-order");
+        ShouldBeRefused(RatifyDecider.Decide(agreed, new Ratify("atasan-1"), Report, Now), "wrong-order");
 
         var determined = Given(Proposed(), Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld(), new ClassificationDetermined(Id, Item, Decree, Now));
-        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("petugas-1"), Now), ClassificationCommands.ProposerCannotRatifyCode);
+        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("petugas-1"), Report, Now), ClassificationCommands.ProposerCannotRatifyCode);
 
-        var ratified = RatifyDecider.Decide(determined, new Ratify("atasan-1"), Now).Events.Single().ShouldBeOfType<ClassificationRatified>();
+        var ratified = RatifyDecider.Decide(determined, new Ratify("atasan-1"), Report, Now).Events.Single().ShouldBeOfType<ClassificationRatified>();
         ratified.Category.ShouldBe(Category.Dikecualikan);
         ratified.ConsequenceTest.ShouldBe(Test);
         ratified.Decree.ShouldBe(Decree);
@@ -108,11 +108,22 @@ public sealed class WorkflowDeciderTests
     }
 
     [Fact]
+    public void An_item_withdrawn_or_turned_into_a_never_exempt_kind_meanwhile_is_not_determined_nor_ratified()
+    {
+        var agreed = Given(Proposed(), Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld());
+        ShouldBeRefused(DetermineDecider.Decide(agreed, new Determine(Decree), Report with { Withdrawn = true }, Now), "item-withdrawn");
+        ShouldBeRefused(DetermineDecider.Decide(agreed, new Determine(Decree), Report with { Kind = DocumentKind.Circular }, Now), ClassificationCommands.Pasal18Code);
+        var determined = ClassificationState.Evolve(agreed, new ClassificationDetermined(Id, Item, Decree, Now));
+        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("atasan-1"), Report with { Kind = DocumentKind.CourtDecision }, Now), ClassificationCommands.Pasal18Code);
+        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("atasan-1"), Report with { Withdrawn = true }, Now), "item-withdrawn");
+    }
+
+    [Fact]
     public void Whoever_revised_the_proposal_cannot_ratify_either()
     {
         var determined = Given(Proposed(), Comment(Roles.Ppid, true), new ProposalRevised(Id, Item, Category.Dikecualikan, null, "Diperbaiki.", Test, false, "petugas-2", Now),
             Comment(Roles.Ppid), Comment(Roles.TimPelayanan), MeetingHeld(), new ClassificationDetermined(Id, Item, Decree, Now));
-        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("petugas-2"), Now), ClassificationCommands.ProposerCannotRatifyCode);
+        ShouldBeRefused(RatifyDecider.Decide(determined, new Ratify("petugas-2"), Report, Now), ClassificationCommands.ProposerCannotRatifyCode);
     }
 
     [Fact]

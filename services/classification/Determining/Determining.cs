@@ -13,9 +13,9 @@ public sealed record Determine(Decree Decree);
 /// <summary>The PPID's determination (penetapan): the decree, only after the meeting agreed.</summary>
 public static class DetermineDecider
 {
-    public static Decision Decide(ClassificationState state, Determine command, DateTimeOffset now) => state.Status switch
+    public static Decision Decide(ClassificationState state, Determine command, KnownItems.KnownItem item, DateTimeOffset now) => state.Status switch
     {
-        ClassificationStatus.Agreed => Decision.Accept(new ClassificationDetermined(state.Id, state.ItemId, command.Decree, now)),
+        ClassificationStatus.Agreed => ItemGuard.Check(state, item) ?? Decision.Accept(new ClassificationDetermined(state.Id, state.ItemId, command.Decree, now)),
         ClassificationStatus.InConsultation or ClassificationStatus.CorrectionRequested =>
             ClassificationCommands.WrongOrder("The PPID determines only what the coordination meeting agreed; no meeting agreed on this proposal yet."),
         _ => ClassificationCommands.WrongOrder($"The classification is already {Wire.Name(state.Status)}."),
@@ -31,7 +31,7 @@ public static class DeterminingEndpoint
     }
 
     private static async Task<IResult> DetermineAsync(Guid id, DeterminationRequest body, RequestContext request, HttpContext http, Commands commands, EventStore store,
-        TimeProvider clock, CancellationToken ct)
+        Npgsql.NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         if (ClassificationCommands.RequireRole(request, "The determination (penetapan)", Roles.Ppid) is { } forbidden) return forbidden;
         var (ifMatch, bad) = ClassificationCommands.RequireIfMatch(http.Request);
@@ -46,6 +46,6 @@ public static class DeterminingEndpoint
         if (errors.Any) return Problems.Invalid(errors);
         var decree = new Decree(number!, body.DecreeDate!.Value, place!, request.ActorId!, name!);
         return await commands.RunAsync(http, request, body, token => ClassificationCommands.DecideAsync(store, request, id, ifMatch,
-            state => Task.FromResult(DetermineDecider.Decide(state, new Determine(decree), now)), token), ct);
+            async state => DetermineDecider.Decide(state, new Determine(decree), await ItemGuard.ItemAsync(db, request.Tenant, state, token), now), token), ct);
     }
 }

@@ -15,7 +15,7 @@ public sealed record Ratify(string ActorId);
 /// </summary>
 public static class RatifyDecider
 {
-    public static Decision Decide(ClassificationState state, Ratify command, DateTimeOffset now)
+    public static Decision Decide(ClassificationState state, Ratify command, KnownItems.KnownItem item, DateTimeOffset now)
     {
         if (state.Status != ClassificationStatus.Determined)
         {
@@ -25,6 +25,7 @@ public static class RatifyDecider
         }
         if (state.Proposers.Contains(command.ActorId, StringComparer.Ordinal))
             return Decision.Refuse(ClassificationCommands.ProposerCannotRatifyCode, $"{command.ActorId} proposed or revised this classification and cannot also ratify it.");
+        if (ItemGuard.Check(state, item) is { } refused) return refused;
         var p = state.Proposal!;
         return Decision.Accept(new ClassificationRatified(state.Id, state.ItemId, p.Category, p.IntervalMonths, p.Rationale, p.ConsequenceTest, state.Decree!,
             state.Supersedes, command.ActorId, now));
@@ -39,12 +40,13 @@ public static class RatifyingEndpoint
         return group;
     }
 
-    private static async Task<IResult> RatifyAsync(Guid id, RequestContext request, HttpContext http, Commands commands, EventStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RatifyAsync(Guid id, RequestContext request, HttpContext http, Commands commands, EventStore store, Npgsql.NpgsqlDataSource db,
+        TimeProvider clock, CancellationToken ct)
     {
         if (ClassificationCommands.RequireRole(request, "Ratification", Roles.AtasanPpid) is { } forbidden) return forbidden;
         var (ifMatch, bad) = ClassificationCommands.RequireIfMatch(http.Request);
         if (bad is not null) return bad;
         return await commands.RunAsync(http, request, null, token => ClassificationCommands.DecideAsync(store, request, id, ifMatch,
-            state => Task.FromResult(RatifyDecider.Decide(state, new Ratify(request.ActorId!), clock.GetUtcNow())), token), ct);
+            async state => RatifyDecider.Decide(state, new Ratify(request.ActorId!), await ItemGuard.ItemAsync(db, request.Tenant, state, token), clock.GetUtcNow()), token), ct);
     }
 }
