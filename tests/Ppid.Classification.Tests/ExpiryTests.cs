@@ -30,14 +30,28 @@ public sealed class WorkingDayTests
 }
 
 /// <summary>The expiry scheduler driven by hand: each run at an instant the test chooses.</summary>
-public sealed class ExpiryTests(ApiWithRegistry api) : IClassFixture<ApiWithRegistry>
+public sealed class ExpiryTests : IClassFixture<ApiWithRegistry>, IDisposable
 {
-    private readonly Cycle _cycle = new(api);
+    private readonly ApiWithRegistry api;
+    private readonly Cycle _cycle;
+
+    public ExpiryTests(ApiWithRegistry api)
+    {
+        this.api = api;
+        _cycle = new Cycle(api);
+        api.Clock.Set(ApiWithRegistry.Now);
+    }
+
+    public void Dispose() => api.Clock.Set(ApiWithRegistry.Now);
 
     private ExpiryScheduler Scheduler => api.Services.GetRequiredService<ExpiryScheduler>();
 
-    /// <summary>09:00 WIB on <paramref name="date"/>.</summary>
-    private static DateTimeOffset At(int year, int month, int day) => new(year, month, day, 2, 0, 0, TimeSpan.Zero);
+    /// <summary>Moves the service's clock to 09:00 WIB on the day, and gives the scheduler that instant, as its loop does.</summary>
+    private DateTimeOffset At(int year, int month, int day)
+    {
+        api.Clock.Set(new DateTimeOffset(year, month, day, 2, 0, 0, TimeSpan.Zero));
+        return api.Clock.GetUtcNow();
+    }
 
     private static JsonObject Exempt(Guid item, string until, string letter = "a")
     {
@@ -79,6 +93,7 @@ public sealed class ExpiryTests(ApiWithRegistry api) : IClassFixture<ApiWithRegi
         opened.GetProperty("status").GetString().ShouldBe("opened");
         opened.GetProperty("openingReason").GetString().ShouldBe("expired");
         opened.GetProperty("openedAs").GetString().ShouldBe("setiap-saat");
+        opened.GetProperty("openedAt").GetDateTimeOffset().ShouldBe(new DateTimeOffset(2029, 12, 31, 2, 0, 0, TimeSpan.Zero));
     }
 
     [Fact]
@@ -153,5 +168,35 @@ public sealed class ExpiryLeadershipTests(ApiWithRegistry api) : IClassFixture<A
         }
         while (taken && DateTime.UtcNow < deadline);
         taken.ShouldBeFalse("the service never took the scheduler's advisory lock");
+    }
+}
+
+/// <summary>The classification service with its scheduler loop waking every 200 ms.</summary>
+public sealed class ApiWithFastScheduler : ApiWithRegistry
+{
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Classification:Expiry:Interval", "00:00:00.2");
+    }
+}
+
+/// <summary>The background loop itself, on the clock the test moves.</summary>
+public sealed class ExpiryLoopTests(ApiWithFastScheduler api) : IClassFixture<ApiWithFastScheduler>
+{
+    [Fact]
+    public async Task The_running_service_opens_an_exemption_once_its_clock_reaches_the_end_date()
+    {
+        var item = await api.RegisterItemAsync();
+        var body = Api.Proposal(item, "dikecualikan");
+        body["consequenceTest"]!["exemptUntil"] = "2027-06-30";
+        var (id, _) = await new Cycle(api).RatifiedAsync(body);
+
+        api.Clock.Set(new DateTimeOffset(2027, 6, 30, 2, 0, 0, TimeSpan.Zero));
+
+        await api.WaitUntilAsync($"select count(*) from classifications where classification_id = '{id}' and status = 'opened'", 1);
+        (await api.CountAsync($"select count(*) from events where stream_id = 'classification-{id}' and type = 'classification.opening-decision-due.v1'")).ShouldBe(0);
+        (await api.CountAsync($"select count(*) from events where stream_id = 'classification-{id}' and type = 'classification.exempt-item-opened.v1' and metadata->>'actorId' = 'expiry-scheduler'"))
+            .ShouldBe(1);
     }
 }
