@@ -1,5 +1,20 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MassTransit.Serialization;
+using Ppid.Classification.Classifications;
+using Ppid.Classification.Consulting;
+using Ppid.Classification.Decrees;
+using Ppid.Classification.Determining;
+using Ppid.Classification.Expiry;
+using Ppid.Classification.KnownItems;
+using Ppid.Classification.Listing;
+using Ppid.Classification.Coordinating;
+using Ppid.Classification.Opening;
+using Ppid.Classification.Proposing;
+using Ppid.Classification.Ratifying;
 using Ppid.Platform.Database;
 using Ppid.Platform.Hosting;
+using Ppid.Platform.Messaging;
 
 namespace Ppid.Classification;
 
@@ -13,12 +28,43 @@ public static class ClassificationModule
         var options = new PlatformOptions { ServiceName = ServiceName };
         options.EventAssemblies.Add(typeof(ClassificationModule).Assembly);
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(ClassificationModule).Assembly, "Migrations"));
-        return builder.AddPpidPlatform(options);
+        options.InlineProjections.Add(typeof(ClassificationsProjection));
+        options.Subscriptions.Add(new Subscription(RegistryEventsHandler.Queue, typeof(RegistryEventsHandler), ["registry.item", "registry.cycle"]));
+        _ = ConsumeKebabCaseEnums.Value;
+        builder.AddPpidPlatform(options);
+
+        var expiry = builder.Configuration.GetSection("Classification:Expiry").Get<ExpiryOptions>() ?? new ExpiryOptions();
+        if (expiry.Interval <= TimeSpan.Zero) throw new InvalidOperationException("Classification:Expiry:Interval must be positive.");
+        builder.Services.AddSingleton(expiry);
+        builder.Services.AddSingleton<ExpiryScheduler>();
+        builder.Services.AddHostedService<ExpiryService>();
+        PdfLicensing.Apply(builder.Configuration[PdfLicensing.Setting]);
+        return builder;
     }
+
+    /// <summary>
+    /// MassTransit deserializes each consumed message into its CLR type with its own (process-wide)
+    /// options before the inbox consumer reads the stored JSON; without this converter a contract
+    /// event with an enum (an item's kind: court-decision) fails there and lands in the error queue.
+    /// Belongs in the platform's BusConfiguration: see the README.
+    /// </summary>
+    private static readonly Lazy<bool> ConsumeKebabCaseEnums = new(() =>
+    {
+        SystemTextJsonMessageSerializer.Options.Converters.Insert(0, new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        return true;
+    });
 
     public static WebApplication MapClassificationApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1/classification");
+        app.MapGroup("/api/v1/classification")
+            .MapProposing()
+            .MapConsulting()
+            .MapMeeting()
+            .MapDetermining()
+            .MapRatifying()
+            .MapOpening()
+            .MapListing()
+            .MapDecrees();
         return app;
     }
 }

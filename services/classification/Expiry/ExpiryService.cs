@@ -1,0 +1,49 @@
+using Npgsql;
+
+namespace Ppid.Classification.Expiry;
+
+/// <summary>
+/// Runs <see cref="ExpiryScheduler"/> every <see cref="ExpiryOptions.Interval"/> on the one instance
+/// that holds a PostgreSQL session advisory lock; the others wait and try again each interval, so
+/// when the leader dies its lock goes with its connection and another instance takes over.
+/// </summary>
+public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler, ExpiryOptions options, TimeProvider clock, ILogger<ExpiryService> logger)
+    : BackgroundService
+{
+    public const string LockName = "classification/expiry-scheduler";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                await using (var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection))
+                {
+                    take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockName });
+                    if (!(bool)(await take.ExecuteScalarAsync(stoppingToken))!)
+                    {
+                        await Task.Delay(options.Interval, clock, stoppingToken);
+                        continue;
+                    }
+                }
+                logger.LogInformation("This instance runs the exemption expiry scheduler");
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await scheduler.RunOnceAsync(clock.GetUtcNow(), stoppingToken);
+                    await Task.Delay(options.Interval, clock, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning(e, "Expiry scheduler failed; retrying after {Interval}", options.Interval);
+                await Task.Delay(options.Interval, clock, stoppingToken);
+            }
+        }
+    }
+}
