@@ -30,7 +30,6 @@ public static class ClassificationModule
         options.Migrations.Add(new MigrationSource(ServiceName, typeof(ClassificationModule).Assembly, "Migrations"));
         options.InlineProjections.Add(typeof(ClassificationsProjection));
         options.Subscriptions.Add(new Subscription(RegistryEventsHandler.Queue, typeof(RegistryEventsHandler), ["registry.item", "registry.cycle"]));
-        _ = ConsumeKebabCaseEnums.Value;
         builder.AddPpidPlatform(options);
 
         var expiry = builder.Configuration.GetSection("Classification:Expiry").Get<ExpiryOptions>() ?? new ExpiryOptions();
@@ -41,18 +40,6 @@ public static class ClassificationModule
         PdfLicensing.Apply(builder.Configuration[PdfLicensing.Setting]);
         return builder;
     }
-
-    /// <summary>
-    /// MassTransit deserializes each consumed message into its CLR type with its own (process-wide)
-    /// options before the inbox consumer reads the stored JSON; without this converter a contract
-    /// event with an enum (an item's kind: court-decision) fails there and lands in the error queue.
-    /// Belongs in the platform's BusConfiguration: see the README.
-    /// </summary>
-    private static readonly Lazy<bool> ConsumeKebabCaseEnums = new(() =>
-    {
-        SystemTextJsonMessageSerializer.Options.Converters.Insert(0, new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
-        return true;
-    });
 
     public static WebApplication MapClassificationApi(this WebApplication app)
     {
