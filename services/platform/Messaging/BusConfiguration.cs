@@ -34,6 +34,13 @@ public static class BusConfiguration
         });
         cfg.MessageTopology.SetEntityNameFormatter(new StableNameFormatter(cfg.MessageTopology.EntityNameFormatter));
         cfg.UseRawJsonDeserializer(RawSerializerOptions.Default, isDefault: false);
+        // Stored events carry enums as kebab-case strings (serta-merta, court-decision): MassTransit
+        // must read them as the event store does, or every contract event with an enum faults.
+        cfg.ConfigureJsonSerializerOptions(o =>
+        {
+            o.Converters.Insert(0, new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower));
+            return o;
+        });
     }
 
     /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
