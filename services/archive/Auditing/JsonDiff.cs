@@ -17,8 +17,11 @@ public static class JsonDiff
 
     private static void Walk(string path, JsonNode? before, JsonNode? after, List<FieldChange> changes)
     {
-        if (before is JsonObject a && after is JsonObject b)
+        // A section that appears or disappears is diffed field by field against nothing.
+        if (before is JsonObject or null && after is JsonObject or null && (before ?? after) is not null)
         {
+            var a = before as JsonObject ?? [];
+            var b = after as JsonObject ?? [];
             foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal))
                 Walk(path.Length == 0 ? key : $"{path}.{key}", a[key], b[key], changes);
             return;
