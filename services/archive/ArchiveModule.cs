@@ -1,6 +1,7 @@
 using Ppid.Archive.Auditing;
 using Ppid.Archive.Editions;
 using Ppid.Archive.Ledger;
+using Ppid.Archive.Reports;
 using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Hosting;
@@ -31,7 +32,8 @@ public static class ArchiveModule
     {
         app.MapGroup("/api/v1/archive")
             .MapAuditing()
-            .MapEditions();
+            .MapEditions()
+            .MapReports();
         return app;
     }
 }
