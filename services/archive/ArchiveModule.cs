@@ -1,6 +1,7 @@
 using Ppid.Archive.Auditing;
 using Ppid.Archive.Editions;
 using Ppid.Archive.Ledger;
+using Ppid.Archive.Replay;
 using Ppid.Archive.Reports;
 using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
@@ -22,8 +23,10 @@ public static class ArchiveModule
         // One queue over every stream type of every service, derived from the contracts so new ones are followed too.
         var streamTypes = LedgerHandler.AllStreamTypes(EventTypes.FromAssemblies([.. options.EventAssemblies.Distinct()]));
         options.Subscriptions.Add(new Subscription(LedgerHandler.Queue, typeof(LedgerHandler), streamTypes));
+        options.InlineProjections.Add(typeof(EditionRecordsProjection));
         builder.AddPpidPlatform(options);
         builder.Services.AddSingleton<EditionArchiver>();
+        builder.Services.AddSingleton<Replayer>();
         builder.Services.AddHealthChecks().AddCheck<LedgerBreaksCheck>("ledger", tags: [ServiceDefaults.ReadyTag]);
         return builder;
     }
@@ -33,7 +36,8 @@ public static class ArchiveModule
         app.MapGroup("/api/v1/archive")
             .MapAuditing()
             .MapEditions()
-            .MapReports();
+            .MapReports()
+            .MapReplay();
         return app;
     }
 }

@@ -1,7 +1,6 @@
 using Npgsql;
 using Ppid.Archive.Auditing;
 using Ppid.Archive.Ledger;
-using Ppid.Contracts.Archive;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Http;
 
@@ -183,7 +182,7 @@ public static class EditionsEndpoints
         return await DecideAsync(store, request, editionId, r => RecordDecider.Dispose(r, new DisposeEdition(decision!, approver!), clock.GetUtcNow()), ct);
     }
 
-    /// <summary>Locks the record, decides, appends the events and applies them to the record in one transaction.</summary>
+    /// <summary>Locks the record, decides, and appends the events (the inline <see cref="EditionRecordsProjection"/> applies them) in one transaction.</summary>
     private static async Task<IResult> DecideAsync(EventStore store, RequestContext request, Guid editionId, Func<ArchivedRecord, Decision> decide, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
@@ -208,33 +207,10 @@ public static class EditionsEndpoints
         {
             await store.AppendAsync(connection, tx, EditionArchiver.StreamId(editionId), EditionArchiver.StreamType, ExpectedVersion.Any,
                 [.. decision.Events.Select(e => new EventData(e))], request.Metadata, ct);
-            foreach (var e in decision.Events) await ApplyAsync(connection, tx, e, request, ct);
         }
         await tx.CommitAsync(ct);
         store.NotifyAppended();
         var db = store.DataSource;
         return TypedResults.Ok(await FindAsync(db, request.Tenant, editionId, ct));
-    }
-
-    private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, object e, RequestContext request, CancellationToken ct)
-    {
-        var (sql, id) = e switch
-        {
-            LegalHoldPlaced p => ("update archived_editions set legal_hold = true where edition_id = $1", p.EditionId),
-            LegalHoldReleased r => ("update archived_editions set legal_hold = false where edition_id = $1", r.EditionId),
-            // The content goes; the record, its hashes and the decision stay.
-            EditionDisposed d => ("update archived_editions set content = null, pdf = null, disposed_at = $2, disposal_decision = $3, disposal_approver = $4, disposed_by = $5 where edition_id = $1", d.EditionId),
-            _ => throw new InvalidOperationException($"No record update for {e.GetType().Name}."),
-        };
-        await using var cmd = new NpgsqlCommand(sql, connection, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        if (e is EditionDisposed disposed)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = disposed.DisposedAt });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = disposed.DecisionReference });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = disposed.ApprovedBy });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.ActorId ?? "(unknown)" });
-        }
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }
