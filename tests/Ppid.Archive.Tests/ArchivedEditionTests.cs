@@ -85,7 +85,7 @@ public sealed class ArchivedEditionTests(ArchiveWithUpstreams api) : IClassFixtu
     {
         var s = await Scenario.RunAsync(api, "editions-evidence");
         using var client = api.Auditor(s.Tenant);
-        using var response = await client.GetAsync("/api/v1/archive/audit/evidence");
+        using var response = await client.GetAsync($"/api/v1/archive/audit/evidence?itemId={s.ItemId}");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/zip");
         using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
@@ -117,6 +117,8 @@ public sealed class ArchivedEditionTests(ArchiveWithUpstreams api) : IClassFixtu
             Sha(files[$"editions/edition-{edition.Number}.pdf"]).ShouldBe(edition.PdfSha256);
         }
         JsonDocument.Parse(files["verification-report.json"]).RootElement.GetProperty("intact").GetBoolean().ShouldBeTrue();
+        JsonDocument.Parse(files[$"item-{s.ItemId}/history.json"]).RootElement.GetProperty("steps").GetArrayLength().ShouldBe(6);
+        Encoding.UTF8.GetString(files[$"item-{s.ItemId}/timeline.html"]).ShouldContain("Riwayat perubahan informasi");
         Encoding.UTF8.GetString(files["heads.txt"]).ShouldContain("root " + RootHash.Compute(RootHash.HeadsOf(events.Select(e => e.ToEntry()))));
     }
 

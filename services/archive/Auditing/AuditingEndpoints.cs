@@ -96,10 +96,11 @@ public static class AuditingEndpoints
         return LedgerVerifier.Verify(tenant, now, rows, heads, breaks);
     }
 
-    private static async Task<IResult> EvidenceAsync(RequestContext request, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> EvidenceAsync(RequestContext request, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct, Guid? itemId = null)
     {
         if (RequireRole(request, Roles.Auditor) is { } forbidden) return forbidden;
-        var bytes = await EvidenceBundle.BuildAsync(db, request.Tenant, clock.GetUtcNow(), ct);
+        if (itemId is { } item && (await LedgerQueries.ForItemAsync(db, request.Tenant, item, null, ct)).Count == 0) return Problems.NotFound($"Information item {item}");
+        var bytes = await EvidenceBundle.BuildAsync(db, request.Tenant, clock.GetUtcNow(), itemId, ct);
         return TypedResults.File(bytes, "application/zip", $"bukti-{request.Tenant}.zip");
     }
 }

@@ -41,6 +41,7 @@ public sealed record BundledEdition(Guid EditionId, int Number, string ContentSh
 /// The evidence bundle for a dispute: a zip holding <c>events.jsonl</c> (the tenant's whole ledger
 /// in stream order), <c>heads.txt</c> (the lines of the root over all stream heads, and the root),
 /// <c>editions.json</c> with <c>editions/edition-N.json|.pdf</c>, <c>verification-report.json</c>,
+/// for a disputed item (<c>itemId=</c>) its <c>item-ID/history.json</c> and <c>item-ID/timeline.html</c>,
 /// and <c>hashes.txt</c> (SHA-256 of every other file). Everything in it can be checked with the
 /// bundle alone: the event chains (see EventHashing), the roots, the file hashes. See README.md.
 /// </summary>
@@ -49,7 +50,7 @@ public static class EvidenceBundle
     public static readonly JsonSerializerOptions Json = new(EventJson.Options) { WriteIndented = false };
     private static readonly JsonSerializerOptions Indented = new(EventJson.Options) { WriteIndented = true };
 
-    public static async Task<byte[]> BuildAsync(NpgsqlDataSource db, string tenant, DateTimeOffset now, CancellationToken ct)
+    public static async Task<byte[]> BuildAsync(NpgsqlDataSource db, string tenant, DateTimeOffset now, Guid? itemId, CancellationToken ct)
     {
         var rows = await LedgerQueries.StreamOrderAsync(db, tenant, null, ct);
         var report = await AuditingEndpoints.VerifyTenantAsync(db, tenant, now, ct);
@@ -80,6 +81,13 @@ public static class EvidenceBundle
             }
         }
         files.Add(("editions.json", JsonSerializer.SerializeToUtf8Bytes(editions, Json)));
+        if (itemId is { } item)
+        {
+            // The disputed item's history and printable timeline, replayed from the same rows.
+            var history = ItemHistory.Build(item, await LedgerQueries.ForItemAsync(db, tenant, item, null, ct));
+            files.Add(($"item-{item}/history.json", JsonSerializer.SerializeToUtf8Bytes(history, Indented)));
+            files.Add(($"item-{item}/timeline.html", Encoding.UTF8.GetBytes(Timeline.Render(tenant, history, now))));
+        }
         files.Add(("verification-report.json", JsonSerializer.SerializeToUtf8Bytes(report, Indented)));
 
         var hashes = new StringBuilder();
