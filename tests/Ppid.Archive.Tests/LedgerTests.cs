@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Ppid.Archive.Ledger;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Messaging;
@@ -83,7 +84,7 @@ public sealed class LedgerTests(ArchiveWithUpstreams api) : IClassFixture<Archiv
     }
 
     [Fact]
-    public async Task An_event_that_does_not_chain_onto_its_stream_is_stored_flagged_recorded_as_a_break_and_reported()
+    public async Task An_event_altered_in_transit_is_stored_flagged_recorded_as_a_break_and_reported()
     {
         const string tenant = "ledger-break";
         var (itemId, stream) = await SeedAsync(tenant);
@@ -91,20 +92,16 @@ public sealed class LedgerTests(ArchiveWithUpstreams api) : IClassFixture<Archiv
         var appended = await api.Registry.AppendAsAsync(tenant, stream, "registry.item", "officer-7", "petugas", Sample.Retitled(itemId, "Judul asli"));
         await api.WaitForLedgerAsync(tenant, 7);
         var original = (await api.Registry.Store.ReadStreamAsync(stream, appended.StreamVersion))[0];
-        var forged = Incoming(original, "registry") with
+        // Sent on the wire as the registry would, but its content no longer matches its hash.
+        var forged = original.Stored with
         {
             EventId = Guid.NewGuid(),
             StreamVersion = original.StreamVersion + 1,
-            DataJson = original.Stored.Data.Replace("Judul asli", "Judul palsu", StringComparison.Ordinal),
-            Hash = original.Stored.Hash,
+            Data = original.Stored.Data.Replace("Judul asli", "Judul palsu", StringComparison.Ordinal),
         };
-        var handler = api.Services.GetRequiredService<LedgerHandler>();
-        await using (var connection = await api.Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await connection.BeginTransactionAsync())
-        {
-            await handler.HandleAsync(forged, connection, tx, CancellationToken.None);
-            await tx.CommitAsync();
-        }
+        await using (var wire = new RabbitMqEventPublisher(api.Vhost.Uri, "registry", api.Registry.Store.Types, NullLogger<RabbitMqEventPublisher>.Instance))
+            await wire.PublishAsync([forged], CancellationToken.None);
+        await api.WaitForLedgerAsync(tenant, 8);
 
         (await api.CountAsync("select count(*) from ledger where event_id = $1 and not chain_intact", forged.EventId)).ShouldBe(1);
         (await api.CountAsync("select count(*) from ledger_breaks where tenant = $1 and event_id = $2", tenant, forged.EventId)).ShouldBe(1);
