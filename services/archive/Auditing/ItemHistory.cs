@@ -50,6 +50,8 @@ public static class ItemHistory
         if (data["decreeNumber"] is JsonValue decreeNumber) return $"SK {decreeNumber.GetValue<string>()}";
         if (data["reference"] is JsonValue reference) return reference.GetValue<string>();
         if (data["decisionReference"] is JsonValue decision) return decision.GetValue<string>();
+        if (data["minutesReference"] is JsonValue minutes) return $"Notulen {minutes.GetValue<string>()}";
+        if (data["receiptNumber"] is JsonValue receipt) return $"Tanda terima {receipt.GetValue<string>()}";
         if (data["entry"] is JsonObject entry && entry["decreeNumber"] is JsonValue entryDecree) return $"SK {entryDecree.GetValue<string>()}";
         var id = itemId.ToString();
         foreach (var list in new[] { "entries", "exemptions" })

@@ -105,8 +105,42 @@ public static class ItemState
             case "publication.edition-published.v1":
                 next["publication"] = EditionPlacement(itemId, data);
                 break;
+            case var other when other.StartsWith("classification.", StringComparison.Ordinal):
+                // The workflow before ratification (proposed, commented, revised, meeting, determined...):
+                // the current proposal with its last step, so each step shows as a diff.
+                Workflow(next, "proposal", other, data, scalarsOnly: false);
+                break;
+            case var other when other.StartsWith("registry.", StringComparison.Ordinal) && data["cycleId"] is not null:
+                // The item's passage through an update cycle (submitted, accepted, returned, collected).
+                Workflow(next, "cycle", other, data, scalarsOnly: true);
+                break;
         }
         return next;
+    }
+
+    private static void Workflow(JsonObject state, string name, string type, JsonObject data, bool scalarsOnly)
+    {
+        var key = name == "proposal" ? "classificationId" : "cycleId";
+        if (state[name] is not JsonObject section || !JsonNode.DeepEquals(section[key], data[key]))
+        {
+            section = new JsonObject();
+            state[name] = section;
+        }
+        section["step"] = StepName(type);
+        foreach (var (field, value) in data)
+        {
+            if (field == "itemId" || field.EndsWith("At", StringComparison.Ordinal)) continue;
+            if (scalarsOnly && value is JsonObject or JsonArray) continue;
+            section[field] = value?.DeepClone();
+        }
+    }
+
+    /// <summary><c>classification.proposal-commented.v1</c> → <c>proposal-commented</c>.</summary>
+    private static string StepName(string type)
+    {
+        var start = type.IndexOf('.', StringComparison.Ordinal) + 1;
+        var end = type.LastIndexOf(".v", StringComparison.Ordinal);
+        return end > start ? type[start..end] : type[start..];
     }
 
     private static JsonObject EditionPlacement(Guid itemId, JsonObject data)
