@@ -123,6 +123,44 @@ public sealed class ArchivedEditionTests(ArchiveWithUpstreams api) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_kept_bundle_is_checked_by_the_archive_and_any_edit_in_it_is_named()
+    {
+        var s = await Scenario.RunAsync(api, "editions-kept-bundle");
+        using var client = api.Auditor(s.Tenant);
+        var bundle = await client.GetByteArrayAsync("/api/v1/archive/audit/evidence");
+        async Task<JsonElement> CheckAsync(byte[] zip) =>
+            await ArchiveWithUpstreams.JsonAsync(await client.PostAsync("/api/v1/archive/audit/evidence/verification", new ByteArrayContent(zip)));
+
+        var intact = await CheckAsync(bundle);
+        intact.GetProperty("intact").GetBoolean().ShouldBeTrue(intact.ToString());
+        intact.GetProperty("events").GetInt32().ShouldBe(Scenario.LedgerEvents);
+
+        // An event edited, with hashes.txt recomputed to match: the chain still gives it away.
+        var edited = Rewrite(bundle, "events.jsonl", text => text.Replace("(revisi)", "(diubah)", StringComparison.Ordinal), fixHashes: true);
+        var chain = await CheckAsync(edited);
+        chain.GetProperty("intact").GetBoolean().ShouldBeFalse();
+        chain.GetProperty("problems").EnumerateArray().ShouldContain(p => p.GetString()!.Contains(s.RegistryStream, StringComparison.Ordinal));
+
+        // A document swapped without touching hashes.txt.
+        var swapped = Rewrite(bundle, "editions/edition-1.json", text => text.Replace("Ringkasan", "Ringkasan lain", StringComparison.Ordinal), fixHashes: false);
+        (await CheckAsync(swapped)).GetProperty("problems").EnumerateArray().ShouldContain(p => p.GetString() == "editions/edition-1.json does not match its SHA-256 in hashes.txt");
+    }
+
+    private static byte[] Rewrite(byte[] bundle, string name, Func<string, string> change, bool fixHashes)
+    {
+        var files = new Dictionary<string, byte[]>();
+        using (var zip = new ZipArchive(new MemoryStream(bundle), ZipArchiveMode.Read))
+            foreach (var e in zip.Entries) { using var m = new MemoryStream(); e.Open().CopyTo(m); files[e.FullName] = m.ToArray(); }
+        files[name] = Encoding.UTF8.GetBytes(change(Encoding.UTF8.GetString(files[name])));
+        if (fixHashes)
+            files["hashes.txt"] = Encoding.UTF8.GetBytes(string.Concat(files.Where(f => f.Key != "hashes.txt").Select(f => $"{Sha(f.Value)}  {f.Key}\n")));
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (file, bytes) in files) { using var s = zip.CreateEntry(file).Open(); s.Write(bytes); }
+        return output.ToArray();
+    }
+
+    [Fact]
     public async Task Disposal_needs_a_passed_retention_no_hold_and_a_decision_and_leaves_the_record_and_its_hashes()
     {
         const string tenant = "editions-disposal";

@@ -39,6 +39,7 @@ public static class AuditingEndpoints
         audit.MapGet("/dip", DipAsync);
         audit.MapGet("/verification", VerifyAsync);
         audit.MapGet("/evidence", EvidenceAsync);
+        audit.MapPost("/evidence/verification", VerifyBundleAsync).DisableAntiforgery();
         return group;
     }
 
@@ -94,6 +95,16 @@ public static class AuditingEndpoints
         var heads = await LedgerQueries.RecordedHeadsAsync(db, tenant, ct);
         var breaks = await LedgerQueries.BreaksAsync(db, tenant, ct);
         return LedgerVerifier.Verify(tenant, now, rows, heads, breaks);
+    }
+
+    /// <summary>Checks a bundle someone kept (the zip as the request body), with its own contents only.</summary>
+    private static async Task<IResult> VerifyBundleAsync(RequestContext request, HttpRequest http, CancellationToken ct)
+    {
+        if (RequireRole(request, Roles.Auditor) is { } forbidden) return forbidden;
+        using var body = new MemoryStream();
+        await http.Body.CopyToAsync(body, ct);
+        body.Position = 0;
+        return TypedResults.Ok(EvidenceVerifier.Verify(body));
     }
 
     private static async Task<IResult> EvidenceAsync(RequestContext request, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct, Guid? itemId = null)
