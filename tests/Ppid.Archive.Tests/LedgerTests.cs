@@ -110,6 +110,13 @@ public sealed class LedgerTests(ArchiveWithUpstreams api) : IClassFixture<Archiv
         report.GetProperty("breaksOnArrival")[0].GetProperty("streamVersion").GetInt64().ShouldBe(forged.StreamVersion);
         report.GetProperty("failures")[0].GetProperty("streamId").GetString().ShouldBe(stream);
 
+        using (var auditor = api.Auditor(tenant))
+        {
+            var html = await auditor.GetStringAsync("/api/v1/archive/audit/verification?format=html");
+            html.ShouldContain("TIDAK UTUH");
+            html.ShouldContain(stream);
+        }
+
         using var health = await api.CreateClient().GetAsync("/health/ready");
         var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement;
         body.GetProperty("checks").GetProperty("ledger").GetProperty("status").GetString().ShouldBe("Degraded");

@@ -83,10 +83,12 @@ public static class AuditingEndpoints
         return dip is null ? Problems.NotFound($"A DIP edition published by {instant:O}") : TypedResults.Ok(dip);
     }
 
-    private static async Task<IResult> VerifyAsync(RequestContext request, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> VerifyAsync(RequestContext request, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct, string? format = null)
     {
         if (RequireRole(request, Roles.Auditor) is { } forbidden) return forbidden;
-        return TypedResults.Ok(await VerifyTenantAsync(db, request.Tenant, clock.GetUtcNow(), ct));
+        if (format is not (null or "json" or "html")) return Problems.Invalid("format", "Must be json or html.");
+        var report = await VerifyTenantAsync(db, request.Tenant, clock.GetUtcNow(), ct);
+        return format == "html" ? TypedResults.Content(VerificationHtml.Render(report), "text/html; charset=utf-8") : TypedResults.Ok(report);
     }
 
     internal static async Task<VerificationReport> VerifyTenantAsync(NpgsqlDataSource db, string tenant, DateTimeOffset now, CancellationToken ct)
