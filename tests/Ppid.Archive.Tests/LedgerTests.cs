@@ -84,6 +84,27 @@ public sealed class LedgerTests(ArchiveWithUpstreams api) : IClassFixture<Archiv
     }
 
     [Fact]
+    public async Task Another_event_claiming_a_recorded_version_is_not_stored_but_recorded_as_a_break()
+    {
+        const string tenant = "ledger-claim";
+        var (_, stream) = await SeedAsync(tenant);
+        var stored = (await api.Registry.Store.ReadStreamAsync(stream))[1];
+        var impostor = Incoming(stored, "registry") with { EventId = Guid.NewGuid() };
+        var handler = api.Services.GetRequiredService<LedgerHandler>();
+
+        await using (var connection = await api.Database.DataSource.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await handler.HandleAsync(impostor, connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        (await api.CountAsync("select count(*) from ledger where event_id = $1", impostor.EventId)).ShouldBe(0);
+        (await api.CountAsync("select count(*) from ledger_breaks where tenant = $1 and event_id = $2 and stream_version = 2", tenant, impostor.EventId)).ShouldBe(1);
+        (await VerifyAsync(tenant)).GetProperty("intact").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task An_event_altered_in_transit_is_stored_flagged_recorded_as_a_break_and_reported()
     {
         const string tenant = "ledger-break";

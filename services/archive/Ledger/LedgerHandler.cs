@@ -60,7 +60,7 @@ public sealed class LedgerHandler(EditionArchiver archiver, TimeProvider clock, 
             var result = await insert.ExecuteScalarAsync(ct);
             if (result is null)
             {
-                logger.LogDebug("Ledger already holds {Service} event {EventId}", e.SourceService, e.EventId);
+                await ConflictAsync(connection, transaction, e, now, ct);
                 return;
             }
             sequence = (long)result;
@@ -92,27 +92,48 @@ public sealed class LedgerHandler(EditionArchiver archiver, TimeProvider clock, 
             await index.ExecuteNonQueryAsync(ct);
         }
 
-        if (breakReason is not null)
-        {
-            await using var record = new NpgsqlCommand(
-                """
-                insert into ledger_breaks (tenant, source_service, stream_id, stream_version, event_id, reason, detected_at)
-                values ($1, $2, $3, $4, $5, $6, $7)
-                """, connection, transaction);
-            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
-            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
-            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
-            record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-            record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
-            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = breakReason });
-            record.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-            await record.ExecuteNonQueryAsync(ct);
-            logger.LogError("Ledger chain break: {Service} stream {Stream} v{Version} (event {EventId}, tenant {Tenant}): {Reason}",
-                e.SourceService, e.StreamId, e.StreamVersion, e.EventId, e.Tenant, breakReason);
-        }
+        if (breakReason is not null) await RecordBreakAsync(connection, transaction, e, breakReason, now, ct);
 
         if (e.Data is EditionPublished edition)
             await archiver.ArchiveAsync(connection, transaction, e, edition, sequence, ct);
+    }
+
+    /// <summary>
+    /// The ledger holds the event id already (a redelivery: nothing to do), or another event claims
+    /// the same stream version: that cannot be stored beside the first, so it is recorded as a break.
+    /// </summary>
+    private async Task ConflictAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select event_id from ledger where source_service = $1 and stream_id = $2 and stream_version = $3", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
+        var holder = await cmd.ExecuteScalarAsync(ct) as Guid?;
+        if (holder is null || holder == e.EventId)
+        {
+            logger.LogDebug("Ledger already holds {Service} event {EventId}", e.SourceService, e.EventId);
+            return;
+        }
+        await RecordBreakAsync(connection, tx, e, $"another event ({holder}) is already recorded at this version; this one was not stored", now, ct);
+    }
+
+    private async Task RecordBreakAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var record = new NpgsqlCommand(
+            """
+            insert into ledger_breaks (tenant, source_service, stream_id, stream_version, event_id, reason, detected_at)
+            values ($1, $2, $3, $4, $5, $6, $7)
+            """, connection, tx);
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
+        record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
+        record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        record.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        await record.ExecuteNonQueryAsync(ct);
+        logger.LogError("Ledger chain break: {Service} stream {Stream} v{Version} (event {EventId}, tenant {Tenant}): {Reason}",
+            e.SourceService, e.StreamId, e.StreamVersion, e.EventId, e.Tenant, reason);
     }
 
     private static async Task<(long Version, byte[] Hash)> HeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string service, string stream, CancellationToken ct)
