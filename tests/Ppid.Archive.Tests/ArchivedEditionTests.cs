@@ -65,10 +65,9 @@ public sealed class ArchivedEditionTests(ArchiveWithUpstreams api) : IClassFixtu
         await api.ExecuteAsync("delete from ledger where tenant = $1 and stream_id = $2 and sequence > $3", s.Tenant, s.RegistryStream, position);
         (await ArchiveWithUpstreams.JsonAsync(await client.GetAsync(url))).GetProperty("verified").GetBoolean().ShouldBeTrue();
 
-        // Removing the registry stream's covered head changes the root.
-        await api.ExecuteAsync(
-            "delete from ledger where tenant = $1 and stream_id = $2 and stream_version = (select max(stream_version) from ledger where tenant = $1 and stream_id = $2)",
-            s.Tenant, s.RegistryStream);
+        // Removing a covered stream head (the latest covered row: the edition's own entry) changes the root.
+        await api.ExecuteAsync("delete from ledger where tenant = $1 and sequence = (select max(sequence) from ledger where tenant = $1 and sequence <= $2)",
+            s.Tenant, position);
         var deleted = await ArchiveWithUpstreams.JsonAsync(await client.GetAsync(url));
         deleted.GetProperty("rootMatches").GetBoolean().ShouldBeFalse(deleted.ToString());
         deleted.GetProperty("verified").GetBoolean().ShouldBeFalse();
