@@ -49,6 +49,7 @@ public class ArchiveWithUpstreams : ServiceFixture<Program>
         await Classification.DisposeAsync();
         await Publication.DisposeAsync();
         await base.DisposeAsync();
+        _log.Dispose();
         GC.SuppressFinalize(this);
     }
 
