@@ -17,7 +17,7 @@ namespace Ppid.Publication.Tests;
 /// the classification and the archive as upstream services whose events reach publication
 /// through RabbitMQ. Tests use a fresh tenant each, so they share this fixture.
 /// </summary>
-public sealed class PublicationWithUpstreams : ServiceFixture<Program>
+public class PublicationWithUpstreams : ServiceFixture<Program>
 {
     public static readonly DateTimeOffset Start = new(2027, 3, 10, 2, 0, 0, TimeSpan.Zero);
 
