@@ -1,9 +1,9 @@
-using Ppid.Registry.Cycles.TimeStandards;
+using Ppid.Platform.Calendar;
 
-namespace Ppid.Registry.Tests;
+namespace Ppid.Platform.Tests.Calendar;
 
 /// <summary>The working-day calculator: Asia/Jakarta (UTC+7), 08:00–16:00, Monday to Friday, minus the tenant's holidays.</summary>
-public sealed class WorkingDaysTests
+public sealed class WorkingCalendarTests
 {
     private static readonly TimeSpan Wib = TimeSpan.FromHours(7);
 
@@ -132,5 +132,16 @@ public sealed class WorkingDaysTests
     public void Office_hours_that_end_before_they_start_are_refused()
     {
         Should.Throw<ArgumentException>(() => new WorkingCalendar(TimeZoneInfo.Utc, new TimeOnly(16, 0), new TimeOnly(8, 0), new HashSet<DateOnly>()));
+    }
+
+    [Fact]
+    public void Working_days_before_a_date_skip_weekends_and_holidays()
+    {
+        var calendar = WorkingCalendar.Default(new HashSet<DateOnly> { new(2029, 12, 25) });
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 1).ShouldBe(new DateOnly(2029, 12, 28)); // Monday → Friday
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 24)); // skips Christmas
+        WorkingCalendar.Default().WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 19)); // six weeks
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 16));
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 0).ShouldBe(new DateOnly(2029, 12, 31));
     }
 }
