@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Ppid.Contracts.Publication;
 using Ppid.Platform.Documents;
 
