@@ -37,7 +37,6 @@ public static class ClassificationModule
         builder.Services.AddSingleton(expiry);
         builder.Services.AddSingleton<ExpiryScheduler>();
         builder.Services.AddHostedService<ExpiryService>();
-        PdfLicensing.Apply(builder.Configuration[PdfLicensing.Setting]);
         return builder;
     }
 

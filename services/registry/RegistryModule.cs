@@ -30,7 +30,6 @@ public static class RegistryModule
         options.Subscriptions.Add(new Subscription(ItemStatusHandler.Queue, typeof(ItemStatusHandler), ItemStatusHandler.StreamTypes));
         builder.AddPpidPlatform(options);
         builder.Services.Configure<ImportOptions>(builder.Configuration.GetSection(ImportOptions.Section));
-        builder.Services.AddHostedService<IdempotencyCleanup>(); // belongs in AddPpidPlatform once every service has Commands
 
         return builder;
     }

@@ -5,6 +5,7 @@ using Ppid.Archive.Editions;
 using Ppid.Archive.Ledger;
 using Ppid.Contracts.Archive;
 using Ppid.Platform.EventSourcing;
+using Ppid.Testing;
 using Shouldly;
 using Xunit;
 
@@ -102,7 +103,10 @@ public sealed class PureTests
         var pdf = EditionPdf.Render("kab-tanjabtim", edition);
         Encoding.ASCII.GetString(pdf, 0, 8).ShouldBe("%PDF-1.4");
         Encoding.ASCII.GetString(pdf[^6..]).ShouldBe("%%EOF\n");
-        Encoding.Latin1.GetString(pdf).ShouldContain("/Count "); // paginated
+        Encoding.Latin1.GetString(pdf).ShouldNotContain("/Count 1 "); // 80 entries take several pages
+        var text = PdfText.Extract(pdf);
+        text.ShouldContain("80. Informasi nomor 80 (uji) \\ ÄÖ ? [berkala]"); // escaped and read back; ✓ is outside WinAnsi
+        text.ShouldContain(edition.ContentHash);
         EditionPdf.Render("kab-tanjabtim", edition).ShouldBe(pdf);
     }
 

@@ -34,8 +34,6 @@ public class ApiWithRegistry : ServiceFixture<Program>
         base.ConfigureWebHost(builder);
         // The scheduler's own loop stays out of the way: tests drive it with RunOnceAsync.
         builder.UseSetting("Classification:Expiry:Interval", "01:00:00");
-        // Tests render PDFs under PDFsharp's AGPL option locally; production's choice is the operator's (see the README).
-        builder.UseSetting("Classification:Decrees:PdfSharpLicense", "AGPL");
         builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
         builder.ConfigureLogging(l => l.AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("classification"))));
     }

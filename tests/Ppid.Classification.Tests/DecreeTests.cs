@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AngleSharp.Html.Parser;
+using Ppid.Testing;
 
 namespace Ppid.Classification.Tests;
 

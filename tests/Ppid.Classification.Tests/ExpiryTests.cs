@@ -4,18 +4,9 @@ using Ppid.Classification.Expiry;
 
 namespace Ppid.Classification.Tests;
 
+/// <summary>Each tenant's holidays feed the platform's working-day calendar (its own tests are in Ppid.Platform.Tests).</summary>
 public sealed class WorkingDayTests
 {
-    [Fact]
-    public void Weekends_and_holidays_do_not_count()
-    {
-        var calendar = new WorkingDayCalendar([new DateOnly(2029, 12, 25)]);
-        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 1).ShouldBe(new DateOnly(2029, 12, 28)); // Monday → Friday
-        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 24)); // skips Christmas
-        new WorkingDayCalendar([]).WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 19)); // six weeks
-        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 16));
-    }
-
     [Fact]
     public void A_tenant_adds_its_own_holidays_to_the_national_ones()
     {

@@ -23,4 +23,15 @@ public sealed class MigrationTests
         await using var database = await PostgresDatabase.CreateAsync("ppid_migrate");
         (await Migrator.PendingAsync(database.DataSource, EventStoreDatabase.Migrations)).Count.ShouldBe(EventStoreDatabase.Migrations.Sum(s => s.Load().Count));
     }
+
+    [Fact]
+    public async Task The_idempotency_table_is_indexed_by_age_so_expired_answers_are_found_without_a_scan()
+    {
+        await using var database = await PostgresDatabase.CreateAsync("ppid_migrate");
+        await Migrator.MigrateAsync(database.DataSource, EventStoreDatabase.Migrations);
+
+        await using var cmd = database.DataSource.CreateCommand(
+            "select indexdef from pg_indexes where tablename = 'idempotency' and indexname = 'idempotency_created_at'");
+        ((string?)await cmd.ExecuteScalarAsync()).ShouldNotBeNull().ShouldContain("(created_at)");
+    }
 }

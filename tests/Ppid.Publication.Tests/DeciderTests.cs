@@ -142,15 +142,6 @@ public sealed class DeciderTests
         Pages.Filter(draft.Entries, null, null, "tag-Perda").ShouldBeEmpty(); // tags are not public
     }
 
-    [Fact]
-    public void The_PDF_keeps_text_readable_and_escapes_parentheses()
-    {
-        var pdf = System.Text.Encoding.Latin1.GetString(SimplePdf.Write([("Judul (penting) \\ akhir", true), (new string('x', 30) + " " + string.Join(' ', Enumerable.Repeat("kata", 60)), false)]));
-        pdf.ShouldStartWith("%PDF-1.4");
-        pdf.ShouldContain("(Judul \\(penting\\) \\\\ akhir) Tj");
-        pdf.ShouldContain("startxref");
-    }
-
     private static EditionPublished Edition(int number, DraftContent draft) =>
         new(Guid.NewGuid(), number, new DateOnly(2027, 1, number), draft.Entries, draft.Exemptions, draft.RatificationIds, draft.ContentHash, "ppid", Now);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Ppid.Contracts.Classification;
 using Ppid.Contracts.Registry;
+using Ppid.Testing;
 using Xunit.Abstractions;
 
 namespace Ppid.Publication.Tests;
@@ -106,7 +107,7 @@ public sealed class SecurityPropertyTests(PublicationWithUpstreams fixture, ITes
             response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
             var bytes = await response.Content.ReadAsByteArrayAsync();
             outputs[path] = path.EndsWith(".xlsx", StringComparison.Ordinal) ? XlsxText(bytes)
-                : path.EndsWith(".pdf", StringComparison.Ordinal) ? Encoding.Latin1.GetString(bytes)
+                : path.EndsWith(".pdf", StringComparison.Ordinal) ? Encoding.Latin1.GetString(bytes) + "\n" + PdfText.Extract(bytes) // raw (metadata too) and the text as shown
                 : Encoding.UTF8.GetString(bytes);
         }
         // Searching for a private marker finds nothing (the term itself is echoed in the search box).

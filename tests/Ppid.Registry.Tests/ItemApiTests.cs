@@ -162,6 +162,38 @@ public sealed class ItemApiTests(ApiWithReferenceData api) : IClassFixture<ApiWi
     }
 
     [Fact]
+    public async Task If_match_star_revises_whatever_version_exists_and_an_unknown_item_is_still_404()
+    {
+        using var client = api.Client();
+        var id = await client.RegisterAsync();
+        using (var first = await client.SendAsync(HttpMethod.Patch, $"{Api.Items}/{id}", new JsonObject { ["title"] = "First edit" }, ifMatch: "\"1\""))
+            first.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using (var any = await client.SendAsync(HttpMethod.Patch, $"{Api.Items}/{id}", new JsonObject { ["title"] = "Any version" }, ifMatch: "*"))
+        {
+            any.StatusCode.ShouldBe(HttpStatusCode.OK);
+            any.Headers.ETag!.Tag.ShouldBe("\"3\"");
+        }
+        var replacement = Api.Item();
+        replacement.Remove("documents");
+        replacement["summary"] = "Diganti seluruhnya";
+        using (var put = await client.SendAsync(HttpMethod.Put, $"{Api.Items}/{id}", replacement, ifMatch: "*"))
+            put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        var item = await client.GetItemAsync(id);
+        item.GetProperty("summary").GetString().ShouldBe("Diganti seluruhnya");
+        item.GetProperty("version").GetInt64().ShouldBe(4);
+
+        using (var unknown = await client.SendAsync(HttpMethod.Patch, $"{Api.Items}/{Guid.CreateVersion7()}", new JsonObject { ["title"] = "x" }, ifMatch: "*"))
+            unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var tenantB = api.Client("tenant-b");
+        using (var otherTenant = await tenantB.SendAsync(HttpMethod.Patch, $"{Api.Items}/{id}", new JsonObject { ["title"] = "hijacked" }, ifMatch: "*"))
+            otherTenant.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using (var malformed = await client.SendAsync(HttpMethod.Patch, $"{Api.Items}/{id}", new JsonObject { ["title"] = "x" }, ifMatch: "**"))
+            malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await client.GetItemAsync(id)).GetProperty("version").GetInt64().ShouldBe(4);
+    }
+
+    [Fact]
     public async Task Of_concurrent_changes_based_on_one_version_exactly_one_wins()
     {
         using var client = api.Client();

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Ppid.Platform.Http;
 using Shouldly;
 using Xunit;
 
@@ -32,5 +35,17 @@ public abstract class ServiceHealthTests<TProgram>(ServiceFixture<TProgram> api,
         using var response = await client.GetAsync($"{apiPrefix}/no-such-thing");
         response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
+    public async Task Expired_idempotency_answers_are_cleaned_up_by_the_platform()
+    {
+        using var client = api.CreateClient();
+        (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK); // started and migrated
+
+        api.Services.GetServices<IHostedService>().OfType<IdempotencyCleanup>().ShouldHaveSingleItem();
+        await using var cmd = api.Database.DataSource.CreateCommand(
+            "select count(*) from pg_indexes where tablename = 'idempotency' and indexname = 'idempotency_created_at'");
+        ((long)(await cmd.ExecuteScalarAsync())!).ShouldBe(1);
     }
 }

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using PdfSharp.Drawing;
-using PdfSharp.Fonts;
-using PdfSharp.Pdf;
 using Ppid.Classification.Classifications;
 using Ppid.Contracts.Classification;
+using Ppid.Platform.Documents;
 
 namespace Ppid.Classification.Decrees;
 
@@ -79,125 +77,15 @@ public sealed record DecreeContent(
     }
 
     /// <summary>
-    /// A4 PDF. Text is WinAnsi-encoded and content streams are left uncompressed, so the text can be
-    /// read back (tests do) and searched with ordinary tools; the font (DejaVu Sans) is embedded.
+    /// A4 PDF through the platform's writer (standard Helvetica, WinAnsi, uncompressed), so the text
+    /// can be read back (tests do) and searched with ordinary tools.
     /// </summary>
     public byte[] ToPdf()
     {
-        DecreeFonts.Register();
-        using var document = new PdfDocument();
-        document.Options.CompressContentStreams = false;
-        document.Info.Title = $"{Title} {Number}";
-        var options = new XPdfFontOptions(PdfFontEncoding.WinAnsi);
-        var regular = new XFont(DecreeFonts.Family, 10, XFontStyleEx.Regular, options);
-        var bold = new XFont(DecreeFonts.Family, 10, XFontStyleEx.Bold, options);
-        var heading = new XFont(DecreeFonts.Family, 13, XFontStyleEx.Bold, options);
-        var writer = new PdfWriter(document);
-        writer.Paragraph(Title, heading);
-        writer.Paragraph(Number, bold);
-        writer.Paragraph(Subject, regular);
-        writer.Space();
-        foreach (var part in Parts)
-        {
-            writer.Paragraph(part.Label, bold);
-            writer.Paragraph(part.Text, regular);
-            writer.Space();
-        }
-        writer.Paragraph(PlaceAndDate, regular);
-        writer.Space();
-        writer.Paragraph(PpidSignatory, regular);
-        writer.Space();
-        writer.Paragraph(AtasanSignatory, regular);
-        writer.Dispose();
-        using var stream = new MemoryStream();
-        document.Save(stream);
-        return stream.ToArray();
-    }
-
-    /// <summary>Lays paragraphs out top to bottom, wrapping at spaces, starting a page when one is full.</summary>
-    private sealed class PdfWriter(PdfDocument document) : IDisposable
-    {
-        private const double Margin = 56;
-        private XGraphics? _gfx;
-        private PdfPage? _page;
-        private double _y;
-
-        public void Space() => _y += 6;
-
-        public void Paragraph(string text, XFont font)
-        {
-            EnsurePage();
-            var width = _page!.Width.Point - (2 * Margin);
-            var lineHeight = font.GetHeight() * 1.2;
-            foreach (var line in Wrap(text, font, width))
-            {
-                if (_y + lineHeight > _page.Height.Point - Margin) NewPage();
-                _gfx!.DrawString(line, font, XBrushes.Black, new XPoint(Margin, _y), XStringFormats.TopLeft);
-                _y += lineHeight;
-            }
-        }
-
-        private IEnumerable<string> Wrap(string text, XFont font, double width)
-        {
-            var line = new StringBuilder();
-            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var candidate = line.Length == 0 ? word : $"{line} {word}";
-                if (line.Length > 0 && _gfx!.MeasureString(candidate, font).Width > width)
-                {
-                    yield return line.ToString();
-                    line.Clear().Append(word);
-                }
-                else line.Clear().Append(candidate);
-            }
-            if (line.Length > 0) yield return line.ToString();
-        }
-
-        private void EnsurePage()
-        {
-            if (_page is null) NewPage();
-        }
-
-        private void NewPage()
-        {
-            _gfx?.Dispose();
-            _page = document.AddPage();
-            _page.Size = PdfSharp.PageSize.A4;
-            _gfx = XGraphics.FromPdfPage(_page);
-            _y = Margin;
-        }
-
-        public void Dispose() => _gfx?.Dispose();
-    }
-}
-
-/// <summary>
-/// The decree's font, DejaVu Sans (free license, Decrees/Fonts/DejaVu-LICENSE.txt), embedded in the
-/// assembly so a PDF renders the same on any machine without system fonts.
-/// </summary>
-public sealed class DecreeFonts : IFontResolver
-{
-    public const string Family = "DejaVu Sans";
-
-    private static readonly Lazy<bool> Registered = new(() =>
-    {
-        GlobalFontSettings.FontResolver = new DecreeFonts();
-        return true;
-    });
-
-    public static void Register() => _ = Registered.Value;
-
-    public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic) =>
-        string.Equals(familyName, Family, StringComparison.OrdinalIgnoreCase)
-            ? new FontResolverInfo(bold ? "DejaVuSans-Bold" : "DejaVuSans", false, italic)
-            : null;
-
-    public byte[]? GetFont(string faceName)
-    {
-        using var stream = typeof(DecreeFonts).Assembly.GetManifestResourceStream($"Ppid.Classification.Decrees.Fonts.{faceName}.ttf")
-            ?? throw new InvalidOperationException($"The embedded font {faceName}.ttf is missing from the assembly.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        var pdf = new PdfWriter($"{Title} {Number}");
+        pdf.Heading(Title).Text(Number, bold: true).Text(Subject).Gap();
+        foreach (var part in Parts) pdf.Field(part.Label, part.Text).Gap();
+        pdf.Text(PlaceAndDate).Gap().Text(PpidSignatory).Gap().Text(AtasanSignatory);
+        return pdf.ToBytes();
     }
 }

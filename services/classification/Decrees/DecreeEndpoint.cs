@@ -18,12 +18,6 @@ public static class DecreeEndpoint
         });
         group.MapGet("/classifications/{id:guid}/decree.pdf", async (Guid id, RequestContext request, EventStore store, NpgsqlDataSource db, CancellationToken ct) =>
         {
-            if (!PdfLicensing.Licensed)
-            {
-                return TypedResults.Problem(title: "PDF rendering is not licensed", statusCode: StatusCodes.Status503ServiceUnavailable,
-                    detail: $"PDFsharp 6.5 needs a license choice: set {PdfLicensing.Setting} to AGPL or to a commercial license key. The HTML decree is available.",
-                    type: Problems.TypeBase + "pdf-unlicensed");
-            }
             var content = await LoadAsync(id, request, store, db, ct);
             return content.Result ?? TypedResults.File(content.Decree!.ToPdf(), "application/pdf", $"penetapan-{id}.pdf");
         });
@@ -43,26 +37,5 @@ public static class DecreeEndpoint
             return new Loaded(null, Problems.Refused(new DomainError("not-determined", "The PPID has not determined this classification yet: there is no decree.")));
         var item = await KnownItems.KnownItemsQueries.FindAsync(db, request.Tenant, state.ItemId, ct);
         return new Loaded(DecreeContent.From(state, item?.Title ?? state.ItemId.ToString()), null);
-    }
-}
-
-/// <summary>
-/// PDFsharp 6.5 runs only under a license the operator chooses: the AGPL (which then binds the
-/// suite) or a commercial key. That is the project owner's decision, so it is configuration
-/// (<see cref="Setting"/>), never code; without it the PDF endpoint answers 503 and the HTML decree still works.
-/// </summary>
-public static class PdfLicensing
-{
-    public const string Setting = "Classification:Decrees:PdfSharpLicense";
-
-    public static bool Licensed { get; private set; }
-
-    /// <summary>Loads the configured license at start-up; an invalid one stops the service with a clear message.</summary>
-    public static void Apply(string? license)
-    {
-        if (string.IsNullOrWhiteSpace(license)) return;
-        if (string.Equals(license.Trim(), "AGPL", StringComparison.OrdinalIgnoreCase)) PdfSharp.PdfSharpLicense.SetAgplLicense();
-        else PdfSharp.PdfSharpLicense.LoadLicense(license.Trim());
-        Licensed = true;
     }
 }

@@ -1,6 +1,7 @@
 using Npgsql;
 using Ppid.Classification.Classifications;
 using Ppid.Contracts.Classification;
+using Ppid.Platform.Calendar;
 using Ppid.Platform.EventSourcing;
 
 namespace Ppid.Classification.Expiry;
@@ -20,8 +21,9 @@ public sealed class ExpiryOptions
     /// <summary>A tenant's own non-working days (regional holidays), on top of <see cref="Holidays"/>.</summary>
     public Dictionary<string, List<DateOnly>> TenantHolidays { get; set; } = new(StringComparer.Ordinal);
 
-    public WorkingDayCalendar CalendarFor(string tenant) =>
-        new(TenantHolidays.TryGetValue(tenant, out var own) ? Holidays.Concat(own) : Holidays);
+    /// <summary>The tenant's calendar: the platform's working days (Monday–Friday) minus both holiday lists.</summary>
+    public WorkingCalendar CalendarFor(string tenant) =>
+        WorkingCalendar.Default((TenantHolidays.TryGetValue(tenant, out var own) ? Holidays.Concat(own) : Holidays).ToHashSet());
 
     /// <summary>How far ahead (calendar days) an end date can be and still be due: weekends plus every holiday, generously.</summary>
     public int LookAheadDays => (LeadWorkingDays * 7 / 5) + 7 + Holidays.Count + (TenantHolidays.Count == 0 ? 0 : TenantHolidays.Values.Max(h => h.Count));

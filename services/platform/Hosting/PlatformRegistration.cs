@@ -95,6 +95,7 @@ public static class PlatformRegistration
         // (kebab-case strings: court-decision, serta-merta), and bad JSON or bad route/query values
         // thrown as BadHttpRequestException, which the platform answers as problem details.
         services.AddSingleton<Commands>();
+        services.AddHostedService<IdempotencyCleanup>(); // expired answers go; registered after migrations, which create the table
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 

@@ -14,16 +14,47 @@ public static class Versions
     {
         var header = request.Headers.IfMatch;
         if (StringValues.IsNullOrEmpty(header)) return (null, null);
-        var value = header.ToString().Trim();
+        return ParseVersion(header.ToString()) is { } version
+            ? (version, null)
+            : (null, BadIfMatch("If-Match must be an ETag this service gave, e.g. \"3\"."));
+    }
+
+    /// <summary>
+    /// <c>If-Match</c> where the command also accepts <c>*</c> (RFC 9110: any current representation):
+    /// null when absent, <see cref="VersionCondition.Any"/> for <c>*</c>, otherwise the version; an
+    /// error result (400) when it is neither. With <c>*</c> the change applies to whatever version
+    /// exists, and a resource that does not exist still answers 404.
+    /// </summary>
+    public static (VersionCondition? Condition, IResult? Error) IfMatchOrAny(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch;
+        if (StringValues.IsNullOrEmpty(header)) return (null, null);
+        if (header.ToString().Trim() == "*") return (VersionCondition.Any, null);
+        return ParseVersion(header.ToString()) is { } version
+            ? (new VersionCondition(version), null)
+            : (null, BadIfMatch("If-Match must be * or an ETag this service gave, e.g. \"3\"."));
+    }
+
+    private static long? ParseVersion(string header)
+    {
+        var value = header.Trim();
         if (value.StartsWith("W/", StringComparison.Ordinal)) value = value[2..];
         value = value.Trim('"');
-        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
-            ? (version, null)
-            : (null, TypedResults.Problem(title: "Bad If-Match", detail: "If-Match must be an ETag this service gave, e.g. \"3\".",
-                statusCode: StatusCodes.Status400BadRequest, type: Problems.TypeBase + "bad-if-match"));
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0 ? version : null;
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult BadIfMatch(string detail) =>
+        TypedResults.Problem(title: "Bad If-Match", detail: detail, statusCode: StatusCodes.Status400BadRequest, type: Problems.TypeBase + "bad-if-match");
 
     public static IResult PreconditionRequired() =>
         TypedResults.Problem(title: "If-Match required", detail: "Send If-Match with the ETag of the version your change is based on (GET the item for it).",
             statusCode: StatusCodes.Status428PreconditionRequired, type: Problems.TypeBase + "if-match-required");
+}
+
+/// <summary>An <c>If-Match</c> precondition: one version, or any existing version (<c>*</c>, <see cref="Version"/> null).</summary>
+public readonly record struct VersionCondition(long? Version)
+{
+    public static readonly VersionCondition Any = new(null);
+
+    public bool IsAny => Version is null;
 }

@@ -5,6 +5,7 @@ using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using Ppid.Contracts.Publication;
+using Ppid.Platform.Documents;
 using Ppid.Platform.EventSourcing;
 using Ppid.Publication.Editions;
 
@@ -128,28 +129,26 @@ public static class Exports
 
     public static byte[] Pdf(string tenant, EditionPublished e)
     {
-        var lines = new List<(string Text, bool Bold)>
-        {
-            ($"Daftar Informasi Publik - PPID {tenant}", true),
-            ($"Edisi {e.Number}, berlaku sejak {Html.Date(e.EffectiveDate)}; SHA-256 isi: {e.ContentHash}", false),
-            ("", false),
-            ("Informasi publik", true),
-        };
+        const double Size = 9;
+        var pdf = new PdfWriter($"Daftar Informasi Publik - PPID {tenant} - edisi {e.Number.ToString(CultureInfo.InvariantCulture)}")
+            .Text($"Daftar Informasi Publik - PPID {tenant}", Size, bold: true)
+            .Text($"Edisi {e.Number}, berlaku sejak {Html.Date(e.EffectiveDate)}; SHA-256 isi: {e.ContentHash}", Size)
+            .Gap()
+            .Text("Informasi publik", Size, bold: true);
         foreach (var x in e.Entries)
         {
-            lines.Add(($"{x.Number}. {x.Title}", true));
-            lines.Add(($"   Ringkasan: {x.Summary}", false));
-            lines.Add(($"   Kategori: {Html.CategoryName(x.Category)}{(x.IntervalMonths is { } m ? $" (setiap {m} bulan)" : "")}; unit: {x.HoldingUnit}; penanggung jawab: {x.ResponsibleOfficial}", false));
-            lines.Add(($"   Dibuat {Html.Date(x.ProductionDate)} di {x.ProductionPlace}; bentuk: {Html.Forms(x.Forms)}; penyimpanan: {x.Retention}; penetapan: {x.DecreeNumber}{(x.NewlyOpened ? "; baru dibuka" : "")}", false));
+            pdf.Text($"{x.Number}. {x.Title}", Size, bold: true)
+                .Text($"   Ringkasan: {x.Summary}", Size)
+                .Text($"   Kategori: {Html.CategoryName(x.Category)}{(x.IntervalMonths is { } m ? $" (setiap {m} bulan)" : "")}; unit: {x.HoldingUnit}; penanggung jawab: {x.ResponsibleOfficial}", Size)
+                .Text($"   Dibuat {Html.Date(x.ProductionDate)} di {x.ProductionPlace}; bentuk: {Html.Forms(x.Forms)}; penyimpanan: {x.Retention}; penetapan: {x.DecreeNumber}{(x.NewlyOpened ? "; baru dibuka" : "")}", Size);
         }
-        lines.Add(("", false));
-        lines.Add(("Informasi yang dikecualikan", true));
+        pdf.Gap().Text("Informasi yang dikecualikan", Size, bold: true);
         foreach (var x in e.Exemptions)
         {
-            lines.Add(($"{x.Number}. {x.Title}", true));
-            lines.Add(($"   Unit: {x.HoldingUnit}; Pasal 17 huruf {x.Pasal17Letter}{(x.Pasal17SubPoint is { } s ? " angka " + s : "")}; dasar hukum: {x.LegalBasis}", false));
-            lines.Add(($"   Uji konsekuensi: {x.PublicSummary}; sampai: {(x.ExemptUntil is { } u ? Html.Date(u) : "tidak ditentukan")}; penetapan: {x.DecreeNumber}", false));
+            pdf.Text($"{x.Number}. {x.Title}", Size, bold: true)
+                .Text($"   Unit: {x.HoldingUnit}; Pasal 17 huruf {x.Pasal17Letter}{(x.Pasal17SubPoint is { } s ? " angka " + s : "")}; dasar hukum: {x.LegalBasis}", Size)
+                .Text($"   Uji konsekuensi: {x.PublicSummary}; sampai: {(x.ExemptUntil is { } u ? Html.Date(u) : "tidak ditentukan")}; penetapan: {x.DecreeNumber}", Size);
         }
-        return SimplePdf.Write(lines);
+        return pdf.ToBytes();
     }
 }

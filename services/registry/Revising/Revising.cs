@@ -50,16 +50,20 @@ public static class RevisingEndpoint
         return group;
     }
 
-    /// <summary>PUT replaces every detail (all required); PATCH changes the fields it sends (absent or null: unchanged). Both need If-Match.</summary>
+    /// <summary>
+    /// PUT replaces every detail (all required); PATCH changes the fields it sends (absent or null: unchanged).
+    /// Both need If-Match: the version the change is based on, or <c>*</c> to change whatever version exists
+    /// (still 404 for an item that does not exist).
+    /// </summary>
     private static async Task<IResult> ReviseAsync(Guid id, ItemRequest body, bool replace, RequestContext request, HttpContext http, Commands commands,
         EventStore store, TimeProvider clock, CancellationToken ct)
     {
-        var (ifMatch, bad) = Versions.IfMatch(http.Request);
+        var (condition, bad) = Versions.IfMatchOrAny(http.Request);
         if (bad is not null) return bad;
-        if (ifMatch is null) return Versions.PreconditionRequired();
+        if (condition is not { } ifMatch) return Versions.PreconditionRequired();
         if (body.Documents is not null)
             return Problems.Invalid("documents", "Documents are attached and detached with /items/{id}/documents, not revised.");
-        return await commands.RunAsync(http, request, body, token => ItemCommands.DecideAsync(store, request, id, ifMatch, async state =>
+        return await commands.RunAsync(http, request, body, token => ItemCommands.DecideAsync(store, request, id, ifMatch.Version, async state =>
         {
             var now = clock.GetUtcNow();
             var known = await ReferenceDataApi.KnownCodesAsync(store.DataSource, request.Tenant, token);

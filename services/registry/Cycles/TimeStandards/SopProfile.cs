@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Ppid.Contracts.Registry;
+using Ppid.Platform.Calendar;
 using Ppid.Platform.Http;
 
 namespace Ppid.Registry.Cycles.TimeStandards;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using Ppid.Platform.Calendar;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Http;
 

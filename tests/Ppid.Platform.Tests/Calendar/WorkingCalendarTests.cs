@@ -1,9 +1,9 @@
-using Ppid.Registry.Cycles.TimeStandards;
+using Ppid.Platform.Calendar;
 
-namespace Ppid.Registry.Tests;
+namespace Ppid.Platform.Tests.Calendar;
 
 /// <summary>The working-day calculator: Asia/Jakarta (UTC+7), 08:00–16:00, Monday to Friday, minus the tenant's holidays.</summary>
-public sealed class WorkingDaysTests
+public sealed class WorkingCalendarTests
 {
     private static readonly TimeSpan Wib = TimeSpan.FromHours(7);
 
@@ -82,23 +82,6 @@ public sealed class WorkingDaysTests
     }
 
     [Fact]
-    public void The_default_sop_profile_chains_each_step_from_the_previous_steps_due_instant()
-    {
-        var steps = SopProfile.Schedule(SopProfile.Default, Calendar, Jakarta(2027, 3, 10, 9));
-        steps.Select(s => s.Code).ShouldBe(["collect", "receive", "verify", "classify", "meeting", "ratify", "publish", "archive"]);
-        steps.Select(s => s.DueAt).ShouldBe([
-            Jakarta(2027, 3, 19, 16), // collect: 7 days
-            Jakarta(2027, 3, 22, 16), // receive: 1 day
-            Jakarta(2027, 3, 23, 9),  // verify: 1 hour, from Monday's close
-            Jakarta(2027, 3, 23, 10), // classify: 1 hour
-            Jakarta(2027, 4, 1, 16),  // meeting: 7 days
-            Jakarta(2027, 4, 12, 16), // ratify: 7 days
-            Jakarta(2027, 4, 13, 16), // publish: 1 day
-            Jakarta(2027, 4, 14, 16), // archive: 1 day
-        ]);
-    }
-
-    [Fact]
     public void Every_due_instant_counted_in_minutes_falls_within_office_hours_of_a_working_day()
     {
         var calendar = WorkingCalendar.Default(new HashSet<DateOnly> { new(2027, 3, 11) });
@@ -132,5 +115,16 @@ public sealed class WorkingDaysTests
     public void Office_hours_that_end_before_they_start_are_refused()
     {
         Should.Throw<ArgumentException>(() => new WorkingCalendar(TimeZoneInfo.Utc, new TimeOnly(16, 0), new TimeOnly(8, 0), new HashSet<DateOnly>()));
+    }
+
+    [Fact]
+    public void Working_days_before_a_date_skip_weekends_and_holidays()
+    {
+        var calendar = WorkingCalendar.Default(new HashSet<DateOnly> { new(2029, 12, 25) });
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 1).ShouldBe(new DateOnly(2029, 12, 28)); // Monday → Friday
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 27), 2).ShouldBe(new DateOnly(2029, 12, 24)); // skips Christmas
+        WorkingCalendar.Default().WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 19)); // six weeks
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 30).ShouldBe(new DateOnly(2029, 11, 16));
+        calendar.WorkingDaysBefore(new DateOnly(2029, 12, 31), 0).ShouldBe(new DateOnly(2029, 12, 31));
     }
 }

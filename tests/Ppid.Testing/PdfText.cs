@@ -1,12 +1,14 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Ppid.Platform.Documents;
 
-namespace Ppid.Classification.Tests;
+namespace Ppid.Testing;
 
 /// <summary>
 /// Reads the text a PDF shows, from its uncompressed content streams: the string operands of the
-/// text-showing operators (Tj, TJ, ', ") inside BT…ET blocks, literal or hex, as WinAnsi. Enough
-/// for the decrees this service writes (WinAnsi fonts, uncompressed content) — not a general PDF reader.
+/// text-showing operators (Tj, TJ, ', ") inside BT…ET blocks, literal or hex, as WinAnsi, one shown
+/// string per line joined by spaces. Enough for what services/platform/Documents/PdfWriter writes
+/// (WinAnsi fonts, uncompressed content) — not a general PDF reader.
 /// </summary>
 public static partial class PdfText
 {
@@ -51,27 +53,15 @@ public static partial class PdfText
                 default: bytes.Add((byte)n); break;
             }
         }
-        return WinAnsi(bytes.ToArray());
+        return WinAnsi.Decode(bytes.ToArray());
     }
 
     private static string Hex(string hex)
     {
         hex = new string(hex.Where(Uri.IsHexDigit).ToArray());
         if (hex.Length % 2 == 1) hex += "0";
-        return WinAnsi(Convert.FromHexString(hex));
+        return WinAnsi.Decode(Convert.FromHexString(hex));
     }
-
-    /// <summary>WinAnsi is Latin-1 except 0x80–0x9F; the decrees use only the dashes and quotes from there.</summary>
-    private static string WinAnsi(byte[] bytes) => new(bytes.Select(b => b switch
-    {
-        0x96 => '–',
-        0x97 => '—',
-        0x91 => '‘',
-        0x92 => '’',
-        0x93 => '“',
-        0x94 => '”',
-        _ => (char)b,
-    }).ToArray());
 
     [GeneratedRegex(@"\bBT\b(.*?)\bET\b", RegexOptions.Singleline)]
     private static partial Regex TextBlock();

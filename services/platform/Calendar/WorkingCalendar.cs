@@ -1,4 +1,4 @@
-namespace Ppid.Registry.Cycles.TimeStandards;
+namespace Ppid.Platform.Calendar;
 
 /// <summary>The units of time the SOPs use for their time standards.</summary>
 public enum DurationUnit
@@ -10,8 +10,9 @@ public enum DurationUnit
 }
 
 /// <summary>
-/// A tenant's working-day calendar: office hours in its time zone, Monday to Friday, minus its
-/// holidays. Time standards are counted on it (pure; see the README for the rules):
+/// The suite's one working-day calendar (pure): office hours in a time zone, Monday to Friday, minus
+/// the holidays the caller gives (each service keeps its own holidays per tenant). Time standards are
+/// counted on it (services/registry/README.md has the SOP rules):
 /// <list type="bullet">
 /// <item>minutes and hours: office time only; work that does not fit today continues at the next opening;</item>
 /// <item>days: whole working days after the day counting starts (that day itself does not count); due at the close of the last one;</item>
@@ -47,6 +48,19 @@ public sealed class WorkingCalendar
 
     /// <summary>The local date of an instant in the calendar's time zone.</summary>
     public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, _zone).DateTime);
+
+    /// <summary>The working day <paramref name="count"/> working days before <paramref name="date"/> (which itself does not count).</summary>
+    public DateOnly WorkingDaysBefore(DateOnly date, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var day = date;
+        while (count > 0)
+        {
+            day = day.AddDays(-1);
+            if (IsWorkingDay(day)) count--;
+        }
+        return day;
+    }
 
     /// <summary>When a step that starts at <paramref name="from"/> and takes <paramref name="amount"/> <paramref name="unit"/> is due.</summary>
     public DateTimeOffset Add(DateTimeOffset from, int amount, DurationUnit unit)
