@@ -88,13 +88,17 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
         var failures = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (spec, ct) =>
         {
-            using var request = spec.Build(key);
+            using var request = spec.Build(key, suite.Gateway.BaseAddress);
             try
             {
                 using var response = await http.SendAsync(request, ct);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
                 var status = (int)response.StatusCode;
                 var type = response.Content.Headers.ContentType?.MediaType;
+                // Checking a kept evidence bundle is a report, not a change: garbage is "not intact", with each problem named.
+                var reportsProblems = spec.Path.EndsWith("/evidence/verification", StringComparison.Ordinal) && status == 200
+                    && Encoding.UTF8.GetString(body).Contains("\"intact\":false", StringComparison.Ordinal);
+                if (reportsProblems) return;
                 if (status is < 400 or >= 500)
                     failures.Add($"{spec}: {status} {Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(300, body.Length)))}");
                 else if (body.Length > 0 && !spec.Website && type != "application/problem+json")
@@ -138,9 +142,10 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
         public bool Website => Path.StartsWith('/') && !Path.StartsWith("/api/", StringComparison.Ordinal);
         public bool Huge => Body is { Length: > 1_000_000 };
 
-        public HttpRequestMessage Build(string key)
+        public HttpRequestMessage Build(string key, Uri gateway)
         {
-            var request = new HttpRequestMessage(Method, new Uri(Path, UriKind.Relative));
+            // Sent as written: HttpClient would otherwise resolve "..", so the traversal would never reach the gateway.
+            var request = new HttpRequestMessage(Method, new Uri(gateway.ToString().TrimEnd('/') + Path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
             if (WithKey) request.Headers.Add("X-Api-Key", key);
             if (Actor is not null)
             {
@@ -214,6 +219,8 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
             (Utf8(new string('[', 5000) + new string(']', 5000)), "application/json"),
         };
         bodies.AddRange(Hostile.Select(h => (Utf8(new JsonObject { ["title"] = h, ["period"] = h, ["comment"] = h, ["itemId"] = h, ["reason"] = h, ["recordClass"] = h }.ToJsonString()), (string?)"application/json")));
+        // The same strings where numbers, booleans and dates belong.
+        bodies.AddRange(Hostile.Select(h => (Utf8(new JsonObject { ["year"] = h, ["activeYears"] = h, ["intervalMonths"] = h, ["hold"] = h, ["productionDate"] = h, ["effectiveDate"] = h, ["meetingDate"] = h }.ToJsonString()), (string?)"application/json")));
         foreach (var (method, path, actor, ifMatch) in writes)
             foreach (var (body, type) in bodies)
                 yield return new Spec(method, path, body, type, actor, ifMatch);
@@ -225,7 +232,7 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
 
         // A valid item with a bad Idempotency-Key, and valid changes with a bad If-Match: refused before anything is decided.
         var valid = Utf8(Sop.Item("Sah", "Sah.", "DINKES", "report", "900.1").ToJsonString());
-        foreach (var idempotencyKey in (string[])["", " ", new string('k', 201), new string('k', 10_000), "käse\u00e9"])
+        foreach (var idempotencyKey in (string[])[" ", "\t", new string('k', 201), new string('k', 10_000)])
             yield return new Spec(HttpMethod.Post, "/api/v1/registry/items", valid, "application/json", UnitKerja, IdempotencyKey: idempotencyKey);
         var patch = Utf8("{\"title\":\"Judul baru\"}");
         foreach (var ifMatch in (string[])["garbage", "\"abc\"", "\"-1\"", "\"0\"", "W/\"99\"", "\"99\"", "\"1.5\"", "\"1\", \"2\"", "\"" + new string('9', 40) + "\"", "\"1e3\""])
@@ -236,18 +243,20 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
         // PUT and PATCH without If-Match: 428.
         yield return new Spec(HttpMethod.Patch, $"/api/v1/registry/items/{item}", patch, "application/json", UnitKerja);
 
-        // Absurd paging and typed query parameters.
-        var lists = new[] { "/api/v1/registry/items", "/api/v1/registry/cycles", "/api/v1/classification/classifications", "/api/v1/publication/editions", "/api/v1/archive/editions" };
-        var paging = new[]
+        // Absurd paging (the gateway's limit on every list) and each list's own typed parameters.
+        var limits = new[] { "limit=-1", "limit=0", "limit=1000000000000", "limit=abc", "limit=1e3", "limit=501", "limit=%FF%FE", "limit=" + Uri.EscapeDataString("'; drop table events; --") };
+        var paging = new[] { "size=-1", "size=0", "size=abc", "size=1000000000000", "size=1.5", "size=%3Cscript%3E", "after=abc", "after=" + Uri.EscapeDataString("'; drop table events; --"), "status=bogus" };
+        var lists = new (string Path, string[] Queries)[]
         {
-            "limit=-1", "limit=0", "limit=1000000000000", "limit=abc", "limit=1e3", "limit=501", "size=-1", "size=0", "size=abc",
-            "size=1000000000000", "size=1.5", "after=abc", "after=" + Uri.EscapeDataString("'; drop table events; --"), "status=bogus",
-            "category=rahasia", "year=abc", "itemId=not-a-guid", "limit=%FF%FE",
+            ("/api/v1/registry/items", [.. limits, .. paging, "category=rahasia", "q=" + new string('q', 201)]),
+            ("/api/v1/registry/cycles", [.. limits, "year=abc", "year=1000000000000", "status=bogus"]),
+            ("/api/v1/classification/classifications", [.. limits, .. paging, "itemId=not-a-guid"]),
+            ("/api/v1/publication/editions", limits),
+            ("/api/v1/archive/editions", limits),
         };
-        foreach (var list in lists)
-            foreach (var query in paging)
-                if (!(list.Contains("/registry/items", StringComparison.Ordinal) && query.StartsWith("year", StringComparison.Ordinal)))
-                    yield return new Spec(HttpMethod.Get, $"{list}?{query}", null, null, Sekretariat);
+        foreach (var (list, queries) in lists)
+            foreach (var query in queries)
+                yield return new Spec(HttpMethod.Get, $"{list}?{query}", null, null, Sekretariat);
         foreach (var query in (string[])["at=kemarin", "at=2026-13-45", "at=" + Uri.EscapeDataString("<script>"), "at=99999-01-01"])
             yield return new Spec(HttpMethod.Get, $"/api/v1/archive/audit/dip?{query}", null, null, Auditor);
         foreach (var query in (string[])["month=2026-13", "month=abc", "month=2026-01&format=exe", "format=" + Uri.EscapeDataString("'; drop table events; --")])
