@@ -168,5 +168,5 @@ static async Task WriteSummaryAsync(string output, Uri gateway, string tenant, s
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
     await File.WriteAllTextAsync(output, text);
     if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(output, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    Console.Write(text);
+    Console.WriteLine($"[demo] demo tenant, key and URLs in {output}");
 }
