@@ -81,7 +81,12 @@ public sealed class DipJourneyTests(Suite suite) : IClassFixture<Suite>
         var revision = ExemptProposal(exempt, Secret, "Identitas pelapor dan saksi.");
         revision.Remove("itemId");
         e3 = await sop.StepAsync(sop.Propose, Petugas, c3, "revisions", revision, e3, "exempt");
-        await sop.ConsultAndRatifyAsync(c3, e3, "exempt", Ppid, Tim, Atasan, "188.4/003/PPID/2026");
+        e3 = await sop.ConsultAndDetermineAsync(c3, e3, "exempt", Ppid, Tim, "188.4/003/PPID/2026");
+        // Four eyes: whoever proposed or revised may not ratify, even holding a ratify key.
+        var proposerRatifying = await sop.Ratify.SendAsync(HttpMethod.Post, $"{Sop.Classifications}/{c3}/ratification", new JsonObject(),
+            new Actor(Petugas.Id, Atasan.Role), e3);
+        proposerRatifying.Status.ShouldBe(HttpStatusCode.Forbidden, proposerRatifying.ToString());
+        await sop.StepAsync(sop.Ratify, Atasan, c3, "ratification", null, e3, "exempt");
 
         // Publish edition 1 once publication has heard of all three ratifications.
         var beforeEdition = DateTimeOffset.UtcNow;
@@ -91,6 +96,10 @@ public sealed class DipJourneyTests(Suite suite) : IClassFixture<Suite>
 
         // The public website (no key): the two open items, the exempt one only in the DIK, no secret anywhere.
         var secrets = new[] { "SUMMARY", "PART", "OPENED", "CLOSED", "BALANCE", "REDACTION", "RATIONALE" }.Select(Secret).ToArray();
+        // The secrets are really stored (so their absence below means something): the API shows them to the tenant's keys.
+        (await sop.Registry.GetAsync($"/api/v1/registry/items/{exempt}", Secretariat)).Body.ShouldContain(Secret("SUMMARY"));
+        var stored = (await sop.Decide.GetAsync($"{Sop.Classifications}/{c3}", Ppid)).Body;
+        foreach (var what in (string[])["PART", "OPENED", "CLOSED", "BALANCE", "REDACTION"]) stored.ShouldContain(Secret(what));
         var dip = await publicSite.GetAsync($"/{Tenant}/dip");
         dip.Status.ShouldBe(HttpStatusCode.OK, dip.ToString());
         dip.Body.ShouldContain("Laporan Realisasi Anggaran Dinas Kesehatan 2026");
@@ -126,11 +135,14 @@ public sealed class DipJourneyTests(Suite suite) : IClassFixture<Suite>
         verifiedRoot.Json.GetProperty("verified").GetBoolean().ShouldBeTrue(verifiedRoot.ToString());
 
         // The registry shows each item's classification and the edition that listed it.
-        var status = await PpidApi.EventuallyAsync("the registry's item status", () => sop.Registry.GetAsync($"/api/v1/registry/items/{berkala}/status", Secretariat),
-            a => a.Status == HttpStatusCode.OK && a.Json.GetProperty("publication").ValueKind == JsonValueKind.Object, Sop.AsyncTimeout);
-        status.Json.GetProperty("classification").GetProperty("category").GetString().ShouldBe("berkala");
-        status.Json.GetProperty("publication").GetProperty("edition").GetInt32().ShouldBe(1);
-        status.Json.GetProperty("publication").GetProperty("list").GetString().ShouldBe("dip");
+        foreach (var (item, category, list) in new[] { (berkala, "berkala", "dip"), (setiapSaat, "setiap-saat", "dip"), (exempt, "dikecualikan", "dik") })
+        {
+            var status = await PpidApi.EventuallyAsync($"the registry's status of {item}", () => sop.Registry.GetAsync($"/api/v1/registry/items/{item}/status", Secretariat),
+                a => a.Status == HttpStatusCode.OK && a.Json.GetProperty("publication").ValueKind == JsonValueKind.Object, Sop.AsyncTimeout);
+            status.Json.GetProperty("classification").GetProperty("category").GetString().ShouldBe(category, status.ToString());
+            status.Json.GetProperty("publication").GetProperty("edition").GetInt32().ShouldBe(1, status.ToString());
+            status.Json.GetProperty("publication").GetProperty("list").GetString().ShouldBe(list, status.ToString());
+        }
 
         // The auditor's history of each item names who took every step, in which role.
         var common = new (string Type, Actor Who)[]

@@ -173,15 +173,18 @@ public sealed class Sop(PpidApi registry, PpidApi propose, PpidApi decide, PpidA
         ["ppidName"] = "Drs. Ahmad Fauzi, M.Si.",
     };
 
-    /// <summary>Consultation by both reviewers, meeting, determination, ratification.</summary>
-    public async Task<string> ConsultAndRatifyAsync(Guid id, string etag, string name, Actor ppid, Actor tim, Actor atasan, string decreeNumber)
+    /// <summary>Consultation by both reviewers, meeting, determination; returns the ETag to ratify.</summary>
+    public async Task<string> ConsultAndDetermineAsync(Guid id, string etag, string name, Actor ppid, Actor tim, string decreeNumber)
     {
         etag = await StepAsync(decide, ppid, id, "comments", new JsonObject { ["comment"] = "Sesuai SOP.", ["requiresCorrection"] = false }, etag, name + "-ppid");
         etag = await StepAsync(decide, tim, id, "comments", new JsonObject { ["comment"] = "Setuju.", ["requiresCorrection"] = false }, etag, name + "-tim");
         etag = await StepAsync(decide, ppid, id, "meeting", Meeting(), etag, name);
-        etag = await StepAsync(decide, ppid, id, "determination", Determination(decreeNumber), etag, name);
-        return await StepAsync(ratify, atasan, id, "ratification", null, etag, name);
+        return await StepAsync(decide, ppid, id, "determination", Determination(decreeNumber), etag, name);
     }
+
+    /// <summary>Consultation by both reviewers, meeting, determination, ratification.</summary>
+    public async Task<string> ConsultAndRatifyAsync(Guid id, string etag, string name, Actor ppid, Actor tim, Actor atasan, string decreeNumber) =>
+        await StepAsync(ratify, atasan, id, "ratification", null, await ConsultAndDetermineAsync(id, etag, name, ppid, tim, decreeNumber), name);
 
     /// <summary>Waits until publication's draft holds every ratified item, then publishes the edition.</summary>
     public async Task<JsonElement> PublishWhenDraftHasAsync(Actor ppid, int dipEntries, int dikEntries, string effectiveDate)
