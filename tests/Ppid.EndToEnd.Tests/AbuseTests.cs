@@ -230,6 +230,9 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
         foreach (var (method, path, actor, ifMatch) in writes.Where((_, i) => i % 4 == 0))
             yield return new Spec(method, path, huge, "application/json", actor, ifMatch);
 
+        // An import beyond the registry's 10 MiB (the gateway lets imports through up to 50 MiB).
+        yield return new Spec(HttpMethod.Post, "/api/v1/registry/imports", new byte[11 * 1024 * 1024], "text/csv", Sekretariat);
+
         // A valid item with a bad Idempotency-Key, and valid changes with a bad If-Match: refused before anything is decided.
         var valid = Utf8(Sop.Item("Sah", "Sah.", "DINKES", "report", "900.1").ToJsonString());
         foreach (var idempotencyKey in (string[])[" ", "\t", new string('k', 201), new string('k', 10_000)])
