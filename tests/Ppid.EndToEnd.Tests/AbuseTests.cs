@@ -86,6 +86,7 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
         var requests = Requests(item, cycle).ToList();
         requests.Count.ShouldBeGreaterThanOrEqualTo(1000);
         var failures = new ConcurrentBag<string>();
+        var statuses = new ConcurrentDictionary<int, int>();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (spec, ct) =>
         {
             using var request = spec.Build(key, suite.Gateway.BaseAddress);
@@ -94,6 +95,7 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
                 using var response = await http.SendAsync(request, ct);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
                 var status = (int)response.StatusCode;
+                statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
                 var type = response.Content.Headers.ContentType?.MediaType;
                 // Checking a kept evidence bundle is a report, not a change: garbage is "not intact", with each problem named.
                 var reportsProblems = spec.Path.EndsWith("/evidence/verification", StringComparison.Ordinal) && status == 200
@@ -111,6 +113,9 @@ public sealed class AbuseTests(UnthrottledSuite suite) : IClassFixture<Unthrottl
             }
         });
         failures.ShouldBeEmpty($"{failures.Count} of {requests.Count} answers were not a clean 4xx:\n{string.Join("\n", failures.Take(40))}");
+        // The refusals came from where each rule lives (the door, the services' validation, deciders, preconditions), not one catch-all.
+        var seen = string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
+        foreach (var expected in (int[])[400, 401, 403, 404, 405, 409, 413, 415, 428]) statuses.ShouldContainKey(expected, seen);
         (await EventCountsAsync()).ShouldBe(before);
         foreach (var name in Suite.Backends.Append("gateway")) suite.Processes[name].HasExited.ShouldBeFalse($"{name} died");
     }
