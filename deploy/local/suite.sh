@@ -8,7 +8,7 @@
 # Logs: .run/logs/<name>.log, pid files: .run/pids/<name>.pid. Re-running is harmless.
 # Ports: PPID_GATEWAY_PORT (8080), PPID_REGISTRY_PORT (8081), PPID_CLASSIFICATION_PORT (8082),
 # PPID_PUBLICATION_PORT (8083), PPID_ARCHIVE_PORT (8084). PPID_SUITE_TIMEOUT: seconds to wait
-# for readiness (180). Credentials are the DEVELOPMENT DEFAULTS of infra.sh (same override
+# for readiness (180). Once ready, start seeds a demo tenant and key (seed_demo; PPID_DEMO=0 skips it). Credentials are the DEVELOPMENT DEFAULTS of infra.sh (same override
 # variables); never use them for a real system.
 set -euo pipefail
 
@@ -224,6 +224,31 @@ print_endpoints() {
   fi
 }
 
+# The demo tenant (kota-contoh unless PPID_DEMO_TENANT; PPID_DEMO=0 skips it): a small DIP taken
+# through the real SOP via the gateway and a demo API key, written to .run/demo.txt
+# (deploy/local/demo/Ppid.Demo). Idempotent; a failure is reported and the suite keeps running.
+seed_demo() {
+  if [ "${PPID_DEMO:-1}" = 0 ]; then
+    log "demo seeding skipped (PPID_DEMO=0)"
+    return 0
+  fi
+  local project="$ROOT/deploy/local/demo/Ppid.Demo.csproj"
+  local dll="$ROOT/deploy/local/demo/bin/Release/net10.0/Ppid.Demo.dll"
+  if [ ! -f "$dll" ]; then
+    log "building the demo seeder"
+    if ! dotnet build "$project" -c Release -nologo -v quiet >/dev/null; then
+      printf '[suite] DEMO NOT SEEDED: building %s failed; the suite is running without demo data\n' "$project" >&2
+      return 0
+    fi
+  fi
+  if ! ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=$(svc_db gateway);Username=$PG_USER;Password=$PG_PASSWORD" \
+    dotnet "$dll" --gateway "$(svc_url gateway)" --gateway-dll "$(svc_dll gateway)" \
+    --tenant "${PPID_DEMO_TENANT:-kota-contoh}" --out "$RUN_DIR/demo.txt" </dev/null; then
+    printf '[suite] DEMO NOT SEEDED (see the message above); the suite is running without demo data; retry with deploy/local/suite.sh start --no-build\n' >&2
+  fi
+  return 0
+}
+
 cmd_start() {
   local build=1 arg name
   for arg in "$@"; do
@@ -254,6 +279,7 @@ cmd_start() {
 
   for name in "${SERVICES[@]}"; do launch "$name"; done
   wait_ready
+  seed_demo
   print_endpoints
 }
 

@@ -85,9 +85,9 @@ public static partial class EdgeMiddleware
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature) sizeFeature.MaxRequestBodySize = max;
 
         var limit = context.Request.Query["limit"].ToString();
-        if (limit.Length > 0 && (!int.TryParse(limit, out var pageSize) || pageSize > options.Limits.MaxPageSize))
+        if (limit.Length > 0 && (!int.TryParse(limit, out var pageSize) || pageSize < 1 || pageSize > options.Limits.MaxPageSize))
         {
-            await GatewayProblems.WriteInvalidAsync(context, "limit", $"The page size must be a whole number of at most {options.Limits.MaxPageSize}.");
+            await GatewayProblems.WriteInvalidAsync(context, "limit", $"The page size must be a whole number from 1 to {options.Limits.MaxPageSize}.");
             return;
         }
         await next(context);

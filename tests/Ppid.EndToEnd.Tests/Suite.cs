@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Ppid.Testing;
 using Xunit;
@@ -59,6 +60,34 @@ public class Suite : IAsyncLifetime
 
     private static SuiteProcess Launch(string name, Dictionary<string, string> environment) =>
         SuiteProcess.Start(name, SuiteProcess.DllPath(Projects[name].Dir, Projects[name].Assembly), environment);
+
+    /// <summary>
+    /// A new API key of <paramref name="tenant"/> with <paramref name="scopes"/>, made as an operator
+    /// makes one: the gateway's command-line tool on the gateway's database.
+    /// </summary>
+    public async Task<string> CreateKeyAsync(string tenant, string scopes, string client)
+    {
+        var (exitCode, output) = await RunToolAsync(GatewayDll, "keys", "create", "--tenant", tenant, "--scopes", scopes, "--client", client);
+        var key = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("key:", StringComparison.Ordinal))?["key:".Length..].Trim();
+        return exitCode == 0 && key is { Length: > 0 } ? key : throw new InvalidOperationException($"keys create exited with {exitCode}: {output}");
+    }
+
+    /// <summary>Runs <c>dotnet {dll} {arguments}</c> with the gateway's database as <c>ConnectionStrings__Postgres</c>; answers exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> RunToolAsync(string dll, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["ConnectionStrings__Postgres"] = _databases["gateway"].ConnectionString;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
+    public static string GatewayDll => SuiteProcess.DllPath(Projects["gateway"].Dir, Projects["gateway"].Assembly);
 
     /// <summary>A client of the gateway (no key).</summary>
     public HttpClient Client() => new() { BaseAddress = Gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

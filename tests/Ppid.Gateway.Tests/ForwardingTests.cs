@@ -175,6 +175,19 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public async Task A_page_size_below_one_is_refused_naming_the_limit_parameter(string limit)
+    {
+        using var client = gateway.Client((await gateway.KeyAsync("registry:write")).Secret);
+
+        using var response = await client.GetAsync($"/api/v1/registry/items?limit={limit}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("\"limit\"");
+    }
+
+    [Theory]
     [InlineData("/api/v1/registry//evil.example/x")]
     [InlineData("/api/v1/registry/%2F%2Fevil.example/x")]
     [InlineData("/api/v1/registry/../../admin")]

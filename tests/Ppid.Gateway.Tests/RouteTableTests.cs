@@ -21,6 +21,15 @@ public sealed class RouteTableTests
     [InlineData("POST", "/api/v1/classification/meetings", "classification:decide")]
     [InlineData("POST", "/api/v1/classification/items/9/determination", "classification:decide")]
     [InlineData("POST", "/api/v1/classification/ratifications", "classification:ratify")]
+    // The classification service's real routes: the petugas proposes and revises with
+    // classification:propose (the only scope that may assert petugas).
+    [InlineData("POST", "/api/v1/classification/classifications", "classification:propose")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/revisions", "classification:propose")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/comments", "classification:decide")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/meeting", "classification:decide")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/determination", "classification:decide")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/opening", "classification:decide")]
+    [InlineData("POST", "/api/v1/classification/classifications/9/ratification", "classification:ratify")]
     [InlineData("POST", "/api/v1/publication/editions", "publication:publish")]
     [InlineData("GET", "/api/v1/archive/audit/items/9/history", "audit:read")]
     [InlineData("POST", "/api/v1/archive/audit/verifications", "audit:read")]

@@ -37,6 +37,22 @@ public sealed class IdempotencyTests(ApiWithReferenceData api) : IClassFixture<A
         (await api.EventCountAsync()).ShouldBe(events);
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("   ")]
+    public async Task An_empty_key_is_a_400_and_registers_nothing(string key)
+    {
+        // The header arrives present but empty (the server trims the blanks); HttpClient drops a header whose value is "".
+        using var client = api.Client();
+        var events = await api.EventCountAsync();
+
+        using var response = await client.SendAsync(HttpMethod.Post, Api.Items, Api.Item(), idempotencyKey: key);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadAsStringAsync()).ShouldContain("Idempotency-Key");
+        (await api.EventCountAsync()).ShouldBe(events);
+    }
+
     [Fact]
     public async Task Concurrent_requests_with_one_key_register_one_item()
     {

@@ -54,6 +54,9 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
         Func<CancellationToken, Task<CommandOutcome>> decide, CancellationToken ct)
     {
         var key = http.Request.Headers[KeyHeader].ToString();
+        // An empty key is a client's bug, not "no key": treating it as absent would let its retries append twice.
+        if (http.Request.Headers.ContainsKey(KeyHeader) && string.IsNullOrWhiteSpace(key))
+            return Problems.Invalid(KeyHeader, "Must not be empty: send a unique key, or no header at all.");
         if (key.Length > MaxKeyLength)
             return Problems.Invalid(KeyHeader, $"At most {MaxKeyLength} characters.");
         var fingerprint = key.Length > 0 ? Fingerprint(http.Request, body) : null;
