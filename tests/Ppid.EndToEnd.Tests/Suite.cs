@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Npgsql;
 using Ppid.Testing;
 using Xunit;
 
@@ -8,7 +9,10 @@ namespace Ppid.EndToEnd.Tests;
 /// <summary>
 /// The whole suite for one test class: a fresh database per service, one fresh vhost, the four
 /// services and the gateway as processes, configured as in production (services trust only the
-/// gateway's secret). Tests talk to <see cref="Gateway"/> only.
+/// gateway's secret). Tests talk to <see cref="Gateway"/> only. With <see cref="InstancesPerService"/>
+/// above one, each service runs as that many processes on the same database and vhost (named
+/// <c>registry-0</c>, <c>registry-1</c>, … also as their PostgreSQL <c>Application Name</c>), and the
+/// gateway balances over them.
 /// </summary>
 public class Suite : IAsyncLifetime
 {
@@ -24,8 +28,22 @@ public class Suite : IAsyncLifetime
     };
 
     private readonly Dictionary<string, PostgresDatabase> _databases = [];
+    private readonly Dictionary<string, List<SuiteProcess>> _instances = [];
+
+    public Suite() : this(instancesPerService: 1) { }
+
+    protected Suite(int instancesPerService)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(instancesPerService, 1);
+        InstancesPerService = instancesPerService;
+    }
+
+    /// <summary>How many processes each of the four services runs as (the gateway runs as one).</summary>
+    public int InstancesPerService { get; }
 
     public RabbitVhost Vhost { get; private set; } = null!;
+
+    /// <summary>Each service's first instance, and the gateway.</summary>
     public Dictionary<string, SuiteProcess> Processes { get; } = [];
     public SuiteProcess Gateway => Processes["gateway"];
 
@@ -40,12 +58,22 @@ public class Suite : IAsyncLifetime
         foreach (var name in Projects.Keys) _databases[name] = await PostgresDatabase.CreateAsync($"ppid_e2e_{name[..4]}");
 
         // Services first (their queues must exist before anyone publishes), then the gateway.
-        foreach (var name in Backends) Processes[name] = Launch(name, ServiceEnvironment(name));
-        await Task.WhenAll(Backends.Select(n => Processes[n].WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+        foreach (var name in Backends)
+        {
+            _instances[name] = [.. Enumerable.Range(0, InstancesPerService).Select(i => Launch(name, i, ServiceEnvironment(name)))];
+            Processes[name] = _instances[name][0];
+        }
+        await Task.WhenAll(_instances.Values.SelectMany(i => i).Select(p => p.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
         var gateway = ServiceEnvironment("gateway");
         gateway["Gateway__Secret"] = GatewaySecret;
-        foreach (var name in Backends) gateway[$"Gateway__Services__{name}"] = Processes[name].BaseAddress.ToString().TrimEnd('/');
-        Processes["gateway"] = Launch("gateway", gateway);
+        foreach (var name in Backends)
+        {
+            if (InstancesPerService == 1) gateway[$"Gateway__Services__{name}"] = Processes[name].BaseAddress.ToString().TrimEnd('/');
+            else
+                foreach (var (instance, i) in _instances[name].Select((p, i) => (p, i)))
+                    gateway[$"Gateway__Services__{name}__{i}"] = instance.BaseAddress.ToString().TrimEnd('/');
+        }
+        Processes["gateway"] = Launch("gateway", 0, gateway);
         await Gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
 
@@ -58,8 +86,20 @@ public class Suite : IAsyncLifetime
         ["Logging__LogLevel__Default"] = "Information",
     };
 
-    private static SuiteProcess Launch(string name, Dictionary<string, string> environment) =>
-        SuiteProcess.Start(name, SuiteProcess.DllPath(Projects[name].Dir, Projects[name].Assembly), environment);
+    /// <summary>The instances of a service (one unless <see cref="InstancesPerService"/> says more), in the order the gateway was told them.</summary>
+    public IReadOnlyList<SuiteProcess> Instances(string service) => _instances[service];
+
+    /// <summary>The PostgreSQL <c>Application Name</c> of instance <paramref name="index"/> of a service: how a test tells instances apart in <c>pg_stat_activity</c>.</summary>
+    public static string InstanceName(string service, int index) => $"{service}-{index}";
+
+    private static SuiteProcess Launch(string name, int index, Dictionary<string, string> environment)
+    {
+        var instanceEnvironment = new Dictionary<string, string>(environment);
+        if (instanceEnvironment.TryGetValue("ConnectionStrings__Postgres", out var connectionString))
+            instanceEnvironment["ConnectionStrings__Postgres"] =
+                new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = InstanceName(name, index) }.ConnectionString;
+        return SuiteProcess.Start(InstanceName(name, index), SuiteProcess.DllPath(Projects[name].Dir, Projects[name].Assembly), instanceEnvironment);
+    }
 
     /// <summary>
     /// A new API key of <paramref name="tenant"/> with <paramref name="scopes"/>, made as an operator
@@ -94,7 +134,7 @@ public class Suite : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var process in Processes.Values) await process.DisposeAsync();
+        foreach (var process in Processes.Values.Concat(_instances.Values.SelectMany(i => i)).Distinct()) await process.DisposeAsync();
         await Vhost.DisposeAsync();
         foreach (var database in _databases.Values) await database.DisposeAsync();
     }

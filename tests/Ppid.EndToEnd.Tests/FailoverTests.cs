@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Ppid.Demo;
+using Ppid.Platform.Messaging;
+using Xunit.Abstractions;
+
+namespace Ppid.EndToEnd.Tests;
+
+/// <summary>The suite with every service running as two instances on one database and vhost, behind the gateway.</summary>
+public sealed class TwoOfEverything : Suite
+{
+    public TwoOfEverything() : base(instancesPerService: 2) { }
+}
+
+/// <summary>
+/// Issue 8, two of everything: under a steady stream of registrations through the gateway, the
+/// registry's forwarder leader is SIGKILLed (the other instance takes the forwarder lock within
+/// 10 s, the gateway routes around the dead one) and then the archive instance leading its own
+/// forwarder, a consumer of the ledger queue like its twin, is SIGKILLed too. Afterwards every
+/// accepted command is exactly one item and one registration event, every registry event is
+/// exactly once in the archive ledger, in classification's known items and publication's catalog,
+/// and no message went to an error queue.
+/// </summary>
+public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper output) : IClassFixture<TwoOfEverything>
+{
+    private const string Tenant = "kota-failover";
+    private static readonly TimeSpan TakeoverLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly Actor Secretariat = new("siti.sekretariat", "sekretariat");
+    private static readonly Actor Unit = new("budi.dinkes", "unit-kerja");
+
+    [Fact]
+    public async Task Killing_the_forwarder_leader_and_a_consumer_under_load_loses_nothing_and_applies_nothing_twice()
+    {
+        using var http = suite.Client();
+        var api = new PpidApi(http, await suite.CreateKeyAsync(Tenant, "registry:write", "e2e-failover"));
+        await api.ExpectAsync("unit", HttpMethod.Put, "/api/v1/registry/units/DINKES", new JsonObject { ["name"] = "Dinas Kesehatan" }, Secretariat);
+        await api.ExpectAsync("record class", HttpMethod.Put, "/api/v1/registry/record-classes/900.1",
+            new JsonObject { ["name"] = "Keuangan", ["activeYears"] = 2, ["inactiveYears"] = 5, ["disposition"] = "permanent" }, Secretariat);
+
+        // One leader per service before anything dies.
+        foreach (var service in Suite.Backends)
+        {
+            var holders = await ForwarderLockHoldersAsync(service);
+            holders.Count.ShouldBe(1, $"{service}'s forwarder lock holders: {string.Join(", ", holders)}");
+        }
+
+        var load = new RegistrationLoad(api, callers: 4);
+        try
+        {
+            await load.WaitForAcceptedAsync(30, Patience);
+
+            // The registry's forwarder leader dies mid-stream.
+            var registryTakeover = await KillLeaderAndMeasureTakeoverAsync("registry");
+            var acceptedAfterRegistryKill = load.AcceptedCount;
+            await load.WaitForAcceptedAsync(acceptedAfterRegistryKill + 30, Patience);
+
+            // A consumer dies mid-stream: the archive instance leading archive's forwarder, which
+            // consumes the ledger queue in competition with its twin.
+            var ledgerBefore = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
+            var archiveTakeover = await KillLeaderAndMeasureTakeoverAsync("archive");
+            var acceptedAfterArchiveKill = load.AcceptedCount;
+            await load.WaitForAcceptedAsync(acceptedAfterArchiveKill + 30, Patience);
+            var ledgerAfter = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
+            ledgerAfter.ShouldBeGreaterThan(ledgerBefore, "the surviving archive instance kept consuming");
+
+            output.WriteLine($"registry forwarder takeover: {registryTakeover.TotalSeconds:F2} s; archive forwarder takeover: {archiveTakeover.TotalSeconds:F2} s");
+            registryTakeover.ShouldBeLessThanOrEqualTo(TakeoverLimit, "the registry's standby forwarder took the lock");
+            archiveTakeover.ShouldBeLessThanOrEqualTo(TakeoverLimit, "the archive's standby forwarder took the lock");
+        }
+        finally
+        {
+            await load.StopAsync();
+        }
+
+        output.WriteLine($"accepted registrations: {load.AcceptedCount}; retried attempts (5xx or no answer): {load.Retries}");
+        load.Unexpected.ShouldBeEmpty("every registration is eventually accepted (failures are retried with the same key)");
+        await ReconcileAsync(load.Accepted);
+    }
+
+    /// <summary>SIGKILLs the instance holding the service's forwarder lock; answers how long until the other instance held it.</summary>
+    private async Task<TimeSpan> KillLeaderAndMeasureTakeoverAsync(string service)
+    {
+        var leaderName = (await ForwarderLockHoldersAsync(service)).Single();
+        var leader = suite.Instances(service).Single(p => p.Name == leaderName);
+        var clock = Stopwatch.StartNew();
+        leader.Kill();
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var holders = await ForwarderLockHoldersAsync(service);
+            if (holders.Count == 1 && holders[0] != leaderName)
+            {
+                output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the forwarder lock after {clock.Elapsed.TotalSeconds:F2} s");
+                return clock.Elapsed;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{service}: no instance took the forwarder lock within {Patience} of killing {leaderName}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The application names (instance names) of the sessions holding the service's forwarder lock in its database.</summary>
+    private async Task<List<string>> ForwarderLockHoldersAsync(string service)
+    {
+        await using var cmd = suite.Database(service).DataSource.CreateCommand(
+            """
+            select a.application_name from pg_locks l join pg_stat_activity a using (pid)
+            where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+              and l.database = (select oid from pg_database where datname = current_database())
+              and ((l.classid::bigint << 32) | l.objid::bigint) = $1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Forwarder.LockKey(new ForwarderOptions { ServiceName = service }.CheckpointName) });
+        var holders = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) holders.Add(reader.GetString(0));
+        return holders;
+    }
+
+    private async Task ReconcileAsync(IReadOnlyDictionary<string, Guid> accepted)
+    {
+        var items = accepted.Values.ToHashSet();
+        items.Count.ShouldBe(accepted.Count, "each idempotency key got its own item");
+
+        // Registry: one item row and one registration event per accepted command, nothing else.
+        (await GuidsAsync("registry", "select item_id from items where tenant = $1", Tenant)).ShouldBe(items, ignoreOrder: true);
+        var registrations = await GuidsAsync("registry",
+            "select substr(stream_id, 6)::uuid from events where tenant = $1 and type like '%item-registered%' and stream_id like 'item-%'", Tenant);
+        registrations.Count.ShouldBe(items.Count, "one registration event per item");
+        registrations.ShouldBe(items, ignoreOrder: true);
+        var registryEvents = await GuidsAsync("registry", "select event_id from events");
+
+        // Downstream, once every copy has arrived: each registry event once in the ledger and in each consumer's inbox.
+        await PpidApi.EventuallyAsync("the consumers catch up",
+            async () => (Ledger: await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'"),
+                Known: await CountAsync("classification", $"select count(*) from known_items where tenant = '{Tenant}'"),
+                Catalog: await CountAsync("publication", $"select count(*) from catalog where tenant = '{Tenant}' and details is not null")),
+            c => c.Ledger >= registryEvents.Count && c.Known >= items.Count && c.Catalog >= items.Count, Patience);
+
+        var ledger = await GuidsAsync("archive", "select event_id from ledger where source_service = 'registry'");
+        ledger.Count.ShouldBe(registryEvents.Count, "each registry event is in the ledger once");
+        ledger.ShouldBe(registryEvents, ignoreOrder: true);
+        (await CountAsync("archive", "select count(*) from ledger_breaks")).ShouldBe(0, "no stream's chain broke");
+        (await InboxAsync("archive", "archive.ledger")).ShouldBe(registryEvents, ignoreOrder: true);
+
+        (await GuidsAsync("classification", "select item_id from known_items where tenant = $1", Tenant)).ShouldBe(items, ignoreOrder: true);
+        // Both follow the item streams (classification the cycles too, of which this test makes none).
+        var itemEvents = await GuidsAsync("registry", "select e.event_id from events e join streams s on s.id = e.stream_id where s.type = 'registry.item'");
+        itemEvents.Count.ShouldBeGreaterThanOrEqualTo(items.Count);
+        (await InboxAsync("classification", "classification.registry")).ShouldBe(itemEvents, ignoreOrder: true);
+
+        (await GuidsAsync("publication", "select item_id from catalog where tenant = $1 and details is not null", Tenant)).ShouldBe(items, ignoreOrder: true);
+        await PpidApi.EventuallyAsync("publication's inbox", () => InboxAsync("publication", "publication.catalog"), i => i.Count >= itemEvents.Count, Patience);
+        (await InboxAsync("publication", "publication.catalog")).ShouldBe(itemEvents, ignoreOrder: true);
+
+        // Nothing failed on the way: no message in an error (or skipped) queue, and the work queues drained.
+        string[] queues = ["archive.ledger", "classification.registry", "publication.catalog", "registry.status"];
+        foreach (var queue in queues)
+        {
+            (await suite.Vhost.QueueDepthAsync(queue + "_error")).ShouldBe(0, queue + "_error");
+            (await suite.Vhost.QueueDepthAsync(queue + "_skipped")).ShouldBe(0, queue + "_skipped");
+        }
+        await PpidApi.EventuallyAsync("the work queues drain",
+            async () => (await Task.WhenAll(queues.Select(q => suite.Vhost.QueueDepthAsync(q)))).Sum(), depth => depth == 0, Patience);
+    }
+
+    private async Task<List<Guid>> InboxAsync(string service, string consumer) =>
+        await GuidsAsync(service, "select event_id from inbox where consumer = $1", consumer);
+
+    private async Task<List<Guid>> GuidsAsync(string service, string sql, params string[] parameters)
+    {
+        await using var cmd = suite.Database(service).DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters) cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = parameter });
+        var ids = new List<Guid>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    private async Task<long> CountAsync(string service, string sql)
+    {
+        await using var cmd = suite.Database(service).DataSource.CreateCommand(sql);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Callers registering items through the gateway, each command with its own Idempotency-Key and
+    /// retried with that key on a 5xx or no answer until accepted: a command once started is
+    /// always finished, so every item the registry holds is one the load knows as accepted.
+    /// </summary>
+    private sealed class RegistrationLoad
+    {
+        private readonly PpidApi _api;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task[] _callers;
+        private int _retries;
+
+        public RegistrationLoad(PpidApi api, int callers)
+        {
+            _api = api;
+            _callers = [.. Enumerable.Range(0, callers).Select(_ => Task.Run(CallAsync))];
+        }
+
+        public ConcurrentDictionary<string, Guid> Accepted { get; } = new();
+        public ConcurrentBag<string> Unexpected { get; } = [];
+        public int AcceptedCount => Accepted.Count;
+        public int Retries => _retries;
+
+        public async Task WaitForAcceptedAsync(int count, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (AcceptedCount < count)
+            {
+                if (!Unexpected.IsEmpty) throw new InvalidOperationException("Unexpected answers: " + string.Join("\n", Unexpected));
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{count} registrations not accepted within {timeout} (have {AcceptedCount}, {Retries} retries)");
+                await Task.Delay(100);
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_callers);
+        }
+
+        private async Task CallAsync()
+        {
+            while (!_stop.IsCancellationRequested && Unexpected.IsEmpty)
+            {
+                var key = Guid.NewGuid().ToString("N");
+                var item = Sop.Item($"Dokumen uji failover {key[..12]}", "Dokumen yang didaftarkan selama uji failover.", "DINKES", "report", "900.1");
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+                while (true)
+                {
+                    ApiAnswer? answer = null;
+                    try
+                    {
+                        using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                        answer = await _api.SendAsync(HttpMethod.Post, "/api/v1/registry/items", item, Unit, idempotencyKey: key, ct: attempt.Token);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        // No answer: the command may or may not have been applied; the same key finds out.
+                    }
+                    if (answer is { Status: HttpStatusCode.Created or HttpStatusCode.OK })
+                    {
+                        Accepted[key] = answer.Json.GetProperty("id").GetGuid();
+                        break;
+                    }
+                    if (answer is not null && (int)answer.Status < 500 && answer.Status != HttpStatusCode.TooManyRequests)
+                    {
+                        Unexpected.Add($"{key}: {answer}");
+                        return;
+                    }
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        Unexpected.Add($"{key}: still failing after 90 s; last {answer?.ToString() ?? "no answer"}");
+                        return;
+                    }
+                    Interlocked.Increment(ref _retries);
+                    await Task.Delay(200);
+                }
+                await Task.Delay(100);
+            }
+        }
+    }
+}
