@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Ppid.Demo;
 using Ppid.Platform.Messaging;
+using Ppid.Testing;
 using Xunit.Abstractions;
 
 namespace Ppid.EndToEnd.Tests;
@@ -13,13 +14,23 @@ namespace Ppid.EndToEnd.Tests;
 public sealed class TwoOfEverything : Suite
 {
     public TwoOfEverything() : base(instancesPerService: 2) { }
+
+    protected override Dictionary<string, string> ServiceEnvironment(string name)
+    {
+        var environment = base.ServiceEnvironment(name);
+        // The expiry scheduler's standby tries for the lock once per run interval (15 min in
+        // production); a short one lets the test see the takeover.
+        if (name == "classification") environment["Classification__Expiry__Interval"] = "00:00:02";
+        return environment;
+    }
 }
 
 /// <summary>
 /// Issue 8, two of everything: under a steady stream of registrations through the gateway, the
 /// registry's forwarder leader is SIGKILLed (the other instance takes the forwarder lock within
 /// 10 s, the gateway routes around the dead one) and then the archive instance leading its own
-/// forwarder, a consumer of the ledger queue like its twin, is SIGKILLed too. Afterwards every
+/// forwarder, a consumer of the ledger queue like its twin, is SIGKILLed too, and then the
+/// classification instance running the expiry scheduler (a consumer of registry events). Afterwards every
 /// accepted command is exactly one item and one registration event, every registry event is
 /// exactly once in the archive ledger, in classification's known items and publication's catalog,
 /// and no message went to an error queue.
@@ -44,9 +55,11 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         // One leader per service before anything dies.
         foreach (var service in Suite.Backends)
         {
-            var holders = await ForwarderLockHoldersAsync(service);
+            var holders = await LockHoldersAsync(service, ForwarderLock(service));
             holders.Count.ShouldBe(1, $"{service}'s forwarder lock holders: {string.Join(", ", holders)}");
         }
+        var schedulerLock = await SchedulerLockAsync();
+        (await LockHoldersAsync("classification", schedulerLock)).Count.ShouldBe(1, "one expiry scheduler leader");
 
         var load = new RegistrationLoad(api, callers: 4);
         try
@@ -54,22 +67,31 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             await load.WaitForAcceptedAsync(30, Patience);
 
             // The registry's forwarder leader dies mid-stream.
-            var registryTakeover = await KillLeaderAndMeasureTakeoverAsync("registry");
+            var registryTakeover = await KillLeaderAndMeasureTakeoverAsync("registry", ForwarderLock("registry"));
             var acceptedAfterRegistryKill = load.AcceptedCount;
             await load.WaitForAcceptedAsync(acceptedAfterRegistryKill + 30, Patience);
 
             // A consumer dies mid-stream: the archive instance leading archive's forwarder, which
             // consumes the ledger queue in competition with its twin.
+            var ledgerConsumers = await PpidApi.EventuallyAsync("two instances consume the ledger queue", () => ConsumersAsync(LedgerQueue), n => n >= 2, Patience);
             var ledgerBefore = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
-            var archiveTakeover = await KillLeaderAndMeasureTakeoverAsync("archive");
+            var archiveTakeover = await KillLeaderAndMeasureTakeoverAsync("archive", ForwarderLock("archive"));
             var acceptedAfterArchiveKill = load.AcceptedCount;
             await load.WaitForAcceptedAsync(acceptedAfterArchiveKill + 30, Patience);
+            await PpidApi.EventuallyAsync("the broker drops the dead instance's consumer", () => ConsumersAsync(LedgerQueue),
+                n => n > 0 && n < ledgerConsumers, Patience);
             var ledgerAfter = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
             ledgerAfter.ShouldBeGreaterThan(ledgerBefore, "the surviving archive instance kept consuming");
 
-            output.WriteLine($"registry forwarder takeover: {registryTakeover.TotalSeconds:F2} s; archive forwarder takeover: {archiveTakeover.TotalSeconds:F2} s");
+            // The scheduler's leader (also a consumer of registry events) dies.
+            var schedulerTakeover = await KillLeaderAndMeasureTakeoverAsync("classification", schedulerLock);
+            await load.WaitForAcceptedAsync(load.AcceptedCount + 30, Patience);
+
+            output.WriteLine($"takeover: registry forwarder {registryTakeover.TotalSeconds:F2} s, archive forwarder {archiveTakeover.TotalSeconds:F2} s, " +
+                $"classification expiry scheduler {schedulerTakeover.TotalSeconds:F2} s");
             registryTakeover.ShouldBeLessThanOrEqualTo(TakeoverLimit, "the registry's standby forwarder took the lock");
             archiveTakeover.ShouldBeLessThanOrEqualTo(TakeoverLimit, "the archive's standby forwarder took the lock");
+            schedulerTakeover.ShouldBeLessThanOrEqualTo(TakeoverLimit, "the standby expiry scheduler took the lock");
         }
         finally
         {
@@ -81,29 +103,40 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         await ReconcileAsync(load.Accepted);
     }
 
-    /// <summary>SIGKILLs the instance holding the service's forwarder lock; answers how long until the other instance held it.</summary>
-    private async Task<TimeSpan> KillLeaderAndMeasureTakeoverAsync(string service)
+    private const string LedgerQueue = "archive.ledger";
+
+    /// <summary>SIGKILLs the instance holding the lock in the service's database; answers how long until another instance held it.</summary>
+    private async Task<TimeSpan> KillLeaderAndMeasureTakeoverAsync(string service, long lockKey)
     {
-        var leaderName = (await ForwarderLockHoldersAsync(service)).Single();
+        var leaderName = (await LockHoldersAsync(service, lockKey)).Single();
         var leader = suite.Instances(service).Single(p => p.Name == leaderName);
         var clock = Stopwatch.StartNew();
         leader.Kill();
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            var holders = await ForwarderLockHoldersAsync(service);
+            var holders = await LockHoldersAsync(service, lockKey);
             if (holders.Count == 1 && holders[0] != leaderName)
             {
-                output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the forwarder lock after {clock.Elapsed.TotalSeconds:F2} s");
+                output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the lock after {clock.Elapsed.TotalSeconds:F2} s");
                 return clock.Elapsed;
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{service}: no instance took the forwarder lock within {Patience} of killing {leaderName}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{service}: no instance took the lock within {Patience} of killing {leaderName}");
             await Task.Delay(100);
         }
     }
 
-    /// <summary>The application names (instance names) of the sessions holding the service's forwarder lock in its database.</summary>
-    private async Task<List<string>> ForwarderLockHoldersAsync(string service)
+    private static long ForwarderLock(string service) => Forwarder.LockKey(new ForwarderOptions { ServiceName = service }.CheckpointName);
+
+    /// <summary>The expiry scheduler's lock key, as the service computes it (<c>hashtextextended(name, 0)</c>).</summary>
+    private async Task<long> SchedulerLockAsync()
+    {
+        await using var cmd = suite.Database("classification").DataSource.CreateCommand("select hashtextextended('classification/expiry-scheduler', 0)");
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The application names (instance names) of the sessions holding a session advisory lock (64-bit key) in the service's database.</summary>
+    private async Task<List<string>> LockHoldersAsync(string service, long lockKey)
     {
         await using var cmd = suite.Database(service).DataSource.CreateCommand(
             """
@@ -112,7 +145,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
               and l.database = (select oid from pg_database where datname = current_database())
               and ((l.classid::bigint << 32) | l.objid::bigint) = $1
             """);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Forwarder.LockKey(new ForwarderOptions { ServiceName = service }.CheckpointName) });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
         var holders = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) holders.Add(reader.GetString(0));
@@ -164,6 +197,20 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         }
         await PpidApi.EventuallyAsync("the work queues drain",
             async () => (await Task.WhenAll(queues.Select(q => suite.Vhost.QueueDepthAsync(q)))).Sum(), depth => depth == 0, Patience);
+    }
+
+    /// <summary>Consumers of a queue of the suite's vhost, from the RabbitMQ management API (statistics a few seconds old).</summary>
+    private async Task<int> ConsumersAsync(string queue)
+    {
+        var management = TestInfrastructure.RabbitMqManagement;
+        using var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
+        using var response = await http.GetAsync(new Uri($"api/queues/{Uri.EscapeDataString(suite.Vhost.Name)}/{Uri.EscapeDataString(queue)}", UriKind.Relative));
+        if (response.StatusCode == HttpStatusCode.NotFound) return 0;
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.TryGetProperty("consumers", out var consumers) ? consumers.GetInt32() : 0;
     }
 
     private async Task<List<Guid>> InboxAsync(string service, string consumer) =>
