@@ -98,7 +98,8 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             await load.StopAsync();
         }
 
-        output.WriteLine($"accepted registrations: {load.AcceptedCount}; retried attempts (5xx or no answer): {load.Retries}");
+        output.WriteLine($"accepted registrations: {load.AcceptedCount}; retried attempts: {load.Retries} " +
+            $"({string.Join(", ", load.RetryReasons.Select(r => $"{r.Key}: {r.Value}"))})");
         load.Unexpected.ShouldBeEmpty("every registration is eventually accepted (failures are retried with the same key)");
         await ReconcileAsync(load.Accepted);
     }
@@ -255,6 +256,9 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         public int AcceptedCount => Accepted.Count;
         public int Retries => _retries;
 
+        /// <summary>Why attempts were retried: a status code, or "no answer".</summary>
+        public ConcurrentDictionary<string, int> RetryReasons { get; } = new();
+
         public async Task WaitForAcceptedAsync(int count, TimeSpan timeout)
         {
             var deadline = DateTime.UtcNow + timeout;
@@ -307,6 +311,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
                         return;
                     }
                     Interlocked.Increment(ref _retries);
+                    RetryReasons.AddOrUpdate(answer is null ? "no answer" : ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                     await Task.Delay(200);
                 }
                 await Task.Delay(100);
