@@ -66,16 +66,21 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         {
             await load.WaitForAcceptedAsync(30, Patience);
 
-            // The registry's forwarder leader dies mid-stream.
-            var registryTakeover = await KillLeaderAndMeasureTakeoverAsync("registry", ForwarderLock("registry"));
-            var acceptedAfterRegistryKill = load.AcceptedCount;
-            await load.WaitForAcceptedAsync(acceptedAfterRegistryKill + 30, Patience);
+            // The registry's forwarder leader dies mid-stream; the gateway routes around it.
+            var (registryTakeover, registryVictim) = await KillLeaderAndMeasureTakeoverAsync("registry", ForwarderLock("registry"));
+            await load.WaitForAcceptedAsync(load.AcceptedCount + 30, Patience);
+
+            // It comes back as a standby: the survivor keeps the lead, never two leaders.
+            var registryLeader = (await LockHoldersAsync("registry", ForwarderLock("registry"))).Single();
+            await suite.RestartAsync("registry", registryVictim);
+            await load.WaitForAcceptedAsync(load.AcceptedCount + 30, Patience);
+            (await LockHoldersAsync("registry", ForwarderLock("registry"))).ShouldBe([registryLeader], "the restarted instance waits as a standby");
 
             // A consumer dies mid-stream: the archive instance leading archive's forwarder, which
             // consumes the ledger queue in competition with its twin.
             var ledgerConsumers = await PpidApi.EventuallyAsync("two instances consume the ledger queue", () => ConsumersAsync(LedgerQueue), n => n >= 2, Patience);
             var ledgerBefore = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
-            var archiveTakeover = await KillLeaderAndMeasureTakeoverAsync("archive", ForwarderLock("archive"));
+            var (archiveTakeover, _) = await KillLeaderAndMeasureTakeoverAsync("archive", ForwarderLock("archive"));
             var acceptedAfterArchiveKill = load.AcceptedCount;
             await load.WaitForAcceptedAsync(acceptedAfterArchiveKill + 30, Patience);
             await PpidApi.EventuallyAsync("the broker drops the dead instance's consumer", () => ConsumersAsync(LedgerQueue),
@@ -84,7 +89,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             ledgerAfter.ShouldBeGreaterThan(ledgerBefore, "the surviving archive instance kept consuming");
 
             // The scheduler's leader (also a consumer of registry events) dies.
-            var schedulerTakeover = await KillLeaderAndMeasureTakeoverAsync("classification", schedulerLock);
+            var (schedulerTakeover, _) = await KillLeaderAndMeasureTakeoverAsync("classification", schedulerLock);
             await load.WaitForAcceptedAsync(load.AcceptedCount + 30, Patience);
 
             output.WriteLine($"takeover: registry forwarder {registryTakeover.TotalSeconds:F2} s, archive forwarder {archiveTakeover.TotalSeconds:F2} s, " +
@@ -106,11 +111,12 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
 
     private const string LedgerQueue = "archive.ledger";
 
-    /// <summary>SIGKILLs the instance holding the lock in the service's database; answers how long until another instance held it.</summary>
-    private async Task<TimeSpan> KillLeaderAndMeasureTakeoverAsync(string service, long lockKey)
+    /// <summary>SIGKILLs the instance holding the lock in the service's database; answers how long until another instance held it, and the killed instance's index.</summary>
+    private async Task<(TimeSpan Takeover, int Killed)> KillLeaderAndMeasureTakeoverAsync(string service, long lockKey)
     {
         var leaderName = (await LockHoldersAsync(service, lockKey)).Single();
-        var leader = suite.Instances(service).Single(p => p.Name == leaderName);
+        var index = suite.Instances(service).Select(p => p.Name).ToList().IndexOf(leaderName);
+        var leader = suite.Instances(service)[index];
         var clock = Stopwatch.StartNew();
         leader.Kill();
         var deadline = DateTime.UtcNow + Patience;
@@ -120,7 +126,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             if (holders.Count == 1 && holders[0] != leaderName)
             {
                 output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the lock after {clock.Elapsed.TotalSeconds:F2} s");
-                return clock.Elapsed;
+                return (clock.Elapsed, index);
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{service}: no instance took the lock within {Patience} of killing {leaderName}");
             await Task.Delay(100);

@@ -89,6 +89,22 @@ public class Suite : IAsyncLifetime
     /// <summary>The instances of a service (one unless <see cref="InstancesPerService"/> says more), in the order the gateway was told them.</summary>
     public IReadOnlyList<SuiteProcess> Instances(string service) => _instances[service];
 
+    /// <summary>
+    /// Starts instance <paramref name="index"/> of a service again (after a test killed it) with the
+    /// same environment and port, so the gateway's configured address reaches it; waits until ready.
+    /// </summary>
+    public async Task<SuiteProcess> RestartAsync(string service, int index)
+    {
+        var old = _instances[service][index];
+        if (!old.HasExited) throw new InvalidOperationException($"{old.Name} is still running; kill it first.");
+        await old.DisposeAsync();
+        var restarted = SuiteProcess.Start(old.Name, SuiteProcess.DllPath(Projects[service].Dir, Projects[service].Assembly), old.Environment, old.BaseAddress.Port);
+        _instances[service][index] = restarted;
+        if (index == 0) Processes[service] = restarted;
+        await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        return restarted;
+    }
+
     /// <summary>The PostgreSQL <c>Application Name</c> of instance <paramref name="index"/> of a service: how a test tells instances apart in <c>pg_stat_activity</c>.</summary>
     public static string InstanceName(string service, int index) => $"{service}-{index}";
 
