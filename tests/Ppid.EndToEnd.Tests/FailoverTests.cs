@@ -52,14 +52,11 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         await api.ExpectAsync("record class", HttpMethod.Put, "/api/v1/registry/record-classes/900.1",
             new JsonObject { ["name"] = "Keuangan", ["activeYears"] = 2, ["inactiveYears"] = 5, ["disposition"] = "permanent" }, Secretariat);
 
-        // One leader per service before anything dies.
+        // One leader per service before anything dies (each takes its lock shortly after start-up).
         foreach (var service in Suite.Backends)
-        {
-            var holders = await LockHoldersAsync(service, ForwarderLock(service));
-            holders.Count.ShouldBe(1, $"{service}'s forwarder lock holders: {string.Join(", ", holders)}");
-        }
+            await PpidApi.EventuallyAsync($"one {service} forwarder leader", () => LockHoldersAsync(service, ForwarderLock(service)), h => h.Count == 1, Patience);
         var schedulerLock = await SchedulerLockAsync();
-        (await LockHoldersAsync("classification", schedulerLock)).Count.ShouldBe(1, "one expiry scheduler leader");
+        await PpidApi.EventuallyAsync("one expiry scheduler leader", () => LockHoldersAsync("classification", schedulerLock), h => h.Count == 1, Patience);
 
         var load = new RegistrationLoad(api, callers: 4);
         try
@@ -79,8 +76,8 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             // A consumer dies mid-stream: the archive instance leading archive's forwarder, which
             // consumes the ledger queue in competition with its twin.
             var ledgerConsumers = await PpidApi.EventuallyAsync("two instances consume the ledger queue", () => ConsumersAsync(LedgerQueue), n => n >= 2, Patience);
-            var ledgerBefore = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
             var (archiveTakeover, _) = await KillLeaderAndMeasureTakeoverAsync("archive", ForwarderLock("archive"));
+            var ledgerBefore = await CountAsync("archive", "select count(*) from ledger where source_service = 'registry'");
             var acceptedAfterArchiveKill = load.AcceptedCount;
             await load.WaitForAcceptedAsync(acceptedAfterArchiveKill + 30, Patience);
             await PpidApi.EventuallyAsync("the broker drops the dead instance's consumer", () => ConsumersAsync(LedgerQueue),
@@ -195,15 +192,16 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         await PpidApi.EventuallyAsync("publication's inbox", () => InboxAsync("publication", "publication.catalog"), i => i.Count >= itemEvents.Count, Patience);
         (await InboxAsync("publication", "publication.catalog")).ShouldBe(itemEvents, ignoreOrder: true);
 
-        // Nothing failed on the way: no message in an error (or skipped) queue, and the work queues drained.
+        // Nothing failed on the way: the work queues drained (the broker's statistics lag a few
+        // seconds, so wait for that first) and no message is in an error (or skipped) queue.
         string[] queues = ["archive.ledger", "classification.registry", "publication.catalog", "registry.status"];
+        await PpidApi.EventuallyAsync("the work queues drain",
+            async () => (await Task.WhenAll(queues.Select(q => suite.Vhost.QueueDepthAsync(q)))).Sum(), depth => depth == 0, Patience);
         foreach (var queue in queues)
         {
             (await suite.Vhost.QueueDepthAsync(queue + "_error")).ShouldBe(0, queue + "_error");
             (await suite.Vhost.QueueDepthAsync(queue + "_skipped")).ShouldBe(0, queue + "_skipped");
         }
-        await PpidApi.EventuallyAsync("the work queues drain",
-            async () => (await Task.WhenAll(queues.Select(q => suite.Vhost.QueueDepthAsync(q)))).Sum(), depth => depth == 0, Patience);
     }
 
     /// <summary>Consumers of a queue of the suite's vhost, from the RabbitMQ management API (statistics a few seconds old).</summary>
