@@ -34,6 +34,7 @@ public static class ClassificationModule
 
         var expiry = builder.Configuration.GetSection("Classification:Expiry").Get<ExpiryOptions>() ?? new ExpiryOptions();
         if (expiry.Interval <= TimeSpan.Zero) throw new InvalidOperationException("Classification:Expiry:Interval must be positive.");
+        if (expiry.StandbyRetry <= TimeSpan.Zero) throw new InvalidOperationException("Classification:Expiry:StandbyRetry must be positive.");
         builder.Services.AddSingleton(expiry);
         builder.Services.AddSingleton<ExpiryScheduler>();
         builder.Services.AddHostedService<ExpiryService>();

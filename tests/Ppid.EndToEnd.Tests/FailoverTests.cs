@@ -13,16 +13,9 @@ namespace Ppid.EndToEnd.Tests;
 /// <summary>The suite with every service running as two instances on one database and vhost, behind the gateway.</summary>
 public sealed class TwoOfEverything : Suite
 {
+    // Production settings throughout: the expiry scheduler's standby retries the lock every
+    // Classification:Expiry:StandbyRetry (5 s), whatever its run interval (15 min).
     public TwoOfEverything() : base(instancesPerService: 2) { }
-
-    protected override Dictionary<string, string> ServiceEnvironment(string name)
-    {
-        var environment = base.ServiceEnvironment(name);
-        // The expiry scheduler's standby tries for the lock once per run interval (15 min in
-        // production); a short one lets the test see the takeover.
-        if (name == "classification") environment["Classification__Expiry__Interval"] = "00:00:02";
-        return environment;
-    }
 }
 
 /// <summary>

@@ -12,6 +12,13 @@ public sealed class ExpiryOptions
     /// <summary>How often the active instance looks for exemptions due or ended.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How often a standby instance tries to become the active one (and how soon a failed run is
+    /// retried): short, so a standby takes over within seconds of the leader's death, whatever the
+    /// run <see cref="Interval"/> is.
+    /// </summary>
+    public TimeSpan StandbyRetry { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>An opening decision is due this many working days before an exemption ends (DOMAIN.md; configurable because the source is secondary).</summary>
     public int LeadWorkingDays { get; set; } = 30;
 

@@ -24,7 +24,7 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
                     take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockName });
                     if (!(bool)(await take.ExecuteScalarAsync(stoppingToken))!)
                     {
-                        await Task.Delay(options.Interval, clock, stoppingToken);
+                        await Task.Delay(options.StandbyRetry, clock, stoppingToken);
                         continue;
                     }
                 }
@@ -41,8 +41,8 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
             {
-                logger.LogWarning(e, "Expiry scheduler failed; retrying after {Interval}", options.Interval);
-                await Task.Delay(options.Interval, clock, stoppingToken);
+                logger.LogWarning(e, "Expiry scheduler failed; retrying after {Retry}", options.StandbyRetry);
+                await Task.Delay(options.StandbyRetry, clock, stoppingToken);
             }
         }
     }
