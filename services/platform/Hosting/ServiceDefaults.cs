@@ -25,7 +25,8 @@ public static class ServiceDefaults
         ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "MassTransit", "Ppid.EventStore", "Ppid.Forwarder", "Ppid.Consumer", "Ppid.Gateway"];
 
     public static readonly string[] Meters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql", "Ppid.Messaging", "Ppid.EventStore"];
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql",
+         Telemetry.PlatformMetrics.EventStoreMeter, Telemetry.PlatformMetrics.ForwarderMeter, Telemetry.PlatformMetrics.ConsumerMeter, Telemetry.PlatformMetrics.DatabaseMeter];
 
     /// <param name="behindGateway">False only for the gateway itself: services accept calls only from it (<see cref="GatewayTrust"/>).</param>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool behindGateway = true)
