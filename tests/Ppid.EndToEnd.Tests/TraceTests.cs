@@ -30,7 +30,7 @@ public sealed class TracingSuite : Suite
 }
 
 /// <summary>Issue 8: one request through the gateway is one trace across the services it reaches, however late they hear of it.</summary>
-public sealed class TraceTests(TracingSuite suite) : IClassFixture<TracingSuite>
+public sealed class TraceTests(TracingSuite suite, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TracingSuite>
 {
     private const string Tenant = "kota-contoh";
     private static readonly Actor Secretariat = new("siti.sekretariat", "sekretariat");
@@ -71,6 +71,7 @@ public sealed class TraceTests(TracingSuite suite) : IClassFixture<TracingSuite>
                                               && found.Any(s => s.Service == service && s.Scope == "Npgsql")),
             TimeSpan.FromSeconds(60));
         string Summary() => string.Join("\n", spans.Select(s => $"{s.Service} [{s.Scope}] {s.Name} {s.SpanId} <- {s.ParentSpanId}"));
+        output.WriteLine(Summary());
 
         spans.Select(s => s.Service).Distinct().Count().ShouldBeGreaterThanOrEqualTo(4, Summary());
 
