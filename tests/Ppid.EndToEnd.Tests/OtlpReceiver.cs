@@ -11,9 +11,9 @@ public sealed record ReceivedSpan(string Service, string Scope, string TraceId, 
 
 /// <summary>
 /// A minimal OTLP/HTTP receiver (http/protobuf) for tests: every process of the suite exports to it,
-/// it keeps the spans of <c>POST /v1/traces</c> and answers every other signal with 200. The body
-/// is an <c>ExportTraceServiceRequest</c> (opentelemetry-proto, collector/trace/v1); only the fields
-/// the tests look at are decoded, with a protobuf wire-format reader (<see cref="ProtoReader"/>),
+/// it keeps the spans of <c>POST /v1/traces</c> (an <c>ExportTraceServiceRequest</c>, opentelemetry-proto
+/// collector/trace/v1) and the names of the metrics of <c>POST /v1/metrics</c> (<c>ExportMetricsServiceRequest</c>),
+/// and answers every other signal with 200. Only the fields the tests look at are decoded, with a protobuf wire-format reader (<see cref="ProtoReader"/>),
 /// since Google.Protobuf is not among the suite's packages.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
@@ -23,6 +23,9 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public Uri Endpoint { get; }
     public ConcurrentQueue<ReceivedSpan> Spans { get; } = new();
+
+    /// <summary>(service.name, metric name) of every metric data point batch received.</summary>
+    public ConcurrentDictionary<(string Service, string Metric), bool> Metrics { get; } = new();
 
     public OtlpReceiver()
     {
@@ -53,6 +56,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
                     ? new GZipStream(context.Request.InputStream, CompressionMode.Decompress) : context.Request.InputStream;
                 await input.CopyToAsync(body);
                 if (context.Request.Url?.AbsolutePath == "/v1/traces") Decode(body.ToArray());
+                else if (context.Request.Url?.AbsolutePath == "/v1/metrics") DecodeMetrics(body.ToArray());
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = "application/x-protobuf";
             }
@@ -88,6 +92,28 @@ public sealed class OtlpReceiver : IAsyncDisposable
                     else if (f == 2) Spans.Enqueue(Span(service, scope, value));
                 }
             }
+        }
+    }
+
+    // ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }, ResourceMetrics { Resource resource = 1;
+    // repeated ScopeMetrics scope_metrics = 2; }, ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; }, Metric { string name = 1; }
+    private void DecodeMetrics(byte[] request)
+    {
+        foreach (var (field, resourceMetrics) in new ProtoReader(request).LengthDelimited())
+        {
+            if (field != 1) continue;
+            var service = "";
+            var names = new List<string>();
+            foreach (var (f, value) in new ProtoReader(resourceMetrics).LengthDelimited())
+            {
+                if (f == 1) service = Attributes(value, attributeField: 1).GetValueOrDefault("service.name", "");
+                else if (f == 2)
+                {
+                    foreach (var (sf, metric) in new ProtoReader(value).LengthDelimited())
+                        if (sf == 2) names.AddRange(new ProtoReader(metric).LengthDelimited().Where(x => x.Field == 1).Select(x => Encoding.UTF8.GetString(x.Value)));
+                }
+            }
+            foreach (var name in names) Metrics[(service, name)] = true;
         }
     }
 

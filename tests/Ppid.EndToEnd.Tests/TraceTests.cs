@@ -102,6 +102,28 @@ public sealed class TraceTests(TracingSuite suite, Xunit.Abstractions.ITestOutpu
         }
     }
 
+    [Fact]
+    public async Task Every_service_exports_its_metrics_by_OTLP_with_the_HTTP_server_metrics_and_the_suites_own()
+    {
+        using var http = suite.Client();
+        using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative))) ready.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var expected = Suite.Backends.SelectMany(b => new[]
+            {
+                ("ppid-" + b, "http.server.request.duration"), // ASP.NET Core hosting (the gateway asked each for readiness)
+                ("ppid-" + b, "ppid.forwarder.lag.events"),
+                ("ppid-" + b, "ppid.forwarder.lag.seconds"),
+                ("ppid-" + b, "ppid.database.oldest_transaction.age"),
+            })
+            .Append(("ppid-gateway", "http.server.request.duration"))
+            .Append(("ppid-classification", "ppid.consumer.error_queue.depth")) // it subscribes to the registry's events
+            .ToList();
+        var missing = await PpidApi.EventuallyAsync("every expected metric exported",
+            () => Task.FromResult(expected.Where(m => !suite.Receiver.Metrics.ContainsKey(m)).ToList()),
+            left => left.Count == 0, TimeSpan.FromSeconds(60));
+        missing.ShouldBeEmpty();
+    }
+
     /// <summary>The span ids above <paramref name="span"/> (the receive pipeline of the broker client may sit in between).</summary>
     private static List<string> Ancestors(List<ReceivedSpan> spans, ReceivedSpan span)
     {
