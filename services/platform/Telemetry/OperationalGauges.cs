@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Ppid.Platform.Projections;
 using RabbitMQ.Client;
 
 namespace Ppid.Platform.Telemetry;
@@ -80,14 +81,16 @@ public sealed class OperationalGauges : IAsyncDisposable
     /// <summary>The forwarder's lag now (also the readiness check's measure).</summary>
     public async Task<ForwarderLag> ForwarderLagAsync(CancellationToken ct)
     {
+        var checkpoint = await AsyncProjectionRunner.ReadCheckpointAsync(_dataSource, _forwarderCheckpoint, ct);
+        // A row comparison with parameters, so the commit-order index (transaction_id, global_position) serves it.
         await using var cmd = _dataSource.CreateCommand(
             """
-            select count(*), coalesce(extract(epoch from now() - min(e.recorded_at)), 0)::float8
-              from events e
-             where (e.transaction_id, e.global_position) >
-                   coalesce((select (c.transaction_id, c.global_position) from checkpoints c where c.name = $1), ('0'::xid8, 0::bigint))
+            select count(*), coalesce(extract(epoch from now() - min(recorded_at)), 0)::float8
+              from events
+             where (transaction_id, global_position) > ($1::text::xid8, $2)
             """);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _forwarderCheckpoint });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpoint.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new ForwarderLag(reader.GetInt64(0), Math.Max(0, reader.GetDouble(1)));
