@@ -125,14 +125,18 @@ public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<Forwardi
     }
 
     [Fact]
-    public async Task An_event_delivered_again_is_counted_as_a_duplicate_dropped_by_the_inbox()
+    public async Task An_event_is_counted_once_forwarded_and_once_applied_and_its_redelivery_as_a_duplicate_dropped_by_the_inbox()
     {
+        using var measurements = new Measurements();
         var stream = $"account-{Guid.NewGuid():N}";
         var appended = await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1))], Meta.For());
         var eventId = appended.Events[0].EventId;
         await WaitUntilAsync(async () => (await f.EffectsAsync()).Any(e => e.EventId == eventId));
+        measurements.Sum("ppid.forwarder.forwarded", "ppid.service", "test").ShouldBe(1);
+        measurements.Sum("ppid.consumer.applied", "ppid.consumer", "test.effects").ShouldBe(1);
+        measurements.All.Count(m => m.Instrument == "ppid.consumer.delay" && Equals(m.Tags.GetValueOrDefault("ppid.consumer"), "test.effects")).ShouldBe(1);
+        measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", "test.effects").ShouldBe(0);
 
-        using var measurements = new Measurements();
         var stored = (await f.Store.ReadStreamAsync(stream)).Single().Stored;
         await using (var publisher = f.NewPublisher()) await publisher.PublishAsync([stored], CancellationToken.None);
         await WaitUntilAsync(() => Task.FromResult(measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", "test.effects") > 0));
