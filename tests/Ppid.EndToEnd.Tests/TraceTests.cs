@@ -77,7 +77,9 @@ public sealed class TraceTests(TracingSuite suite, Xunit.Abstractions.ITestOutpu
 
         var gateway = spans.Single(s => s.Service == "ppid-gateway" && s.Scope == "Microsoft.AspNetCore");
         gateway.ParentSpanId.ShouldBe(callerSpan, "the gateway continues the caller's trace");
-        spans.ShouldContain(s => s.Service == "ppid-registry" && s.Scope == "Microsoft.AspNetCore", Summary());
+        var gatewayCall = spans.Single(s => s.Service == "ppid-gateway" && s.Scope == "System.Net.Http" && s.ParentSpanId == gateway.SpanId);
+        var registry = spans.Single(s => s.Service == "ppid-registry" && s.Scope == "Microsoft.AspNetCore");
+        registry.ParentSpanId.ShouldBe(gatewayCall.SpanId, "the registry continues the gateway's call\n" + Summary());
 
         var append = spans.Single(s => s.Service == "ppid-registry" && s.Scope == "Ppid.EventStore" && s.Name == "append registry.item");
         append.Attributes["ppid.tenant"].ShouldBe(Tenant);
