@@ -56,7 +56,19 @@ public sealed class InboxConsumer<TMessage>(
         activity?.SetTag("ppid.position", e.Position);
         PlatformMetrics.ConsumeDelay.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.RecordedAt).TotalSeconds),
             new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
+        try
+        {
+            await ApplyInOrderAsync(context, e);
+        }
+        catch (Exception failure) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, failure.Message); // MassTransit retries, then moves it to _error
+            throw;
+        }
+    }
 
+    private async Task ApplyInOrderAsync(ConsumeContext context, IncomingEvent e)
+    {
         var ct = context.CancellationToken;
         logger.LogDebug("{Consumer} received {EventId} ({Stream} v{Version}, delivery {Redelivered})", subscription.Consumer, e.EventId, e.StreamId, e.StreamVersion, context.ReceiveContext.Redelivered);
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
