@@ -164,9 +164,37 @@ public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<Forwardi
         measurements.Last("ppid.database.oldest_transaction.age").ShouldBeGreaterThanOrEqualTo(0);
     }
 
+    [Fact]
+    public async Task With_the_broker_unreachable_readiness_fails_once_the_lag_passes_the_threshold_and_returns_when_the_events_are_forwarded()
+    {
+        await using var gauges = new OperationalGauges(f.Db.DataSource, "forwarder:test", amqp: null, queues: []);
+        var check = new ForwarderLagCheck(gauges, TimeSpan.FromSeconds(1));
+        async Task<HealthStatus> StatusAsync() => (await check.CheckHealthAsync(new HealthCheckContext())).Status;
+        await WaitUntilAsync(async () => await StatusAsync() == HealthStatus.Healthy);
+        (await StatusAsync()).ShouldBe(HealthStatus.Healthy, "nothing waits before the outage");
+
+        await f.Vhost.SetMaxConnectionsAsync(0);
+        await f.Vhost.CloseAllConnectionsAsync();
+        try
+        {
+            var stream = $"account-{Guid.NewGuid():N}";
+            await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1))], Meta.For());
+            await WaitUntilAsync(async () => await StatusAsync() == HealthStatus.Unhealthy);
+            var lagging = await check.CheckHealthAsync(new HealthCheckContext());
+            lagging.Status.ShouldBe(HealthStatus.Unhealthy);
+            lagging.Description!.ShouldContain("1 event(s) not forwarded");
+        }
+        finally
+        {
+            await f.Vhost.SetMaxConnectionsAsync(null);
+        }
+        await WaitUntilAsync(async () => await StatusAsync() == HealthStatus.Healthy);
+        (await StatusAsync()).ShouldBe(HealthStatus.Healthy, "the forwarder caught up once the broker was back");
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await condition() && DateTime.UtcNow < deadline) await Task.Delay(100);
     }
 }
