@@ -63,14 +63,25 @@ public sealed class OperationalGauges : IAsyncDisposable
     {
         var lag = await ForwarderLagAsync(ct);
         var oldest = await OldestTransactionSecondsAsync(ct);
-        var depths = new Dictionary<string, long>(StringComparer.Ordinal);
-        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, long> depths = new Dictionary<string, long>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, long> errors = new Dictionary<string, long>(StringComparer.Ordinal);
         if (_amqp is not null && _queues.Count > 0)
         {
-            foreach (var queue in _queues)
+            try
             {
-                depths[queue] = await QueueDepthAsync(queue, ct);
-                errors[queue] = await QueueDepthAsync(queue + "_error", ct);
+                var (d, e) = (new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
+                foreach (var queue in _queues)
+                {
+                    d[queue] = await QueueDepthAsync(queue, ct);
+                    e[queue] = await QueueDepthAsync(queue + "_error", ct);
+                }
+                (depths, errors) = (d, e);
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException
+                                          or RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException or TimeoutException)
+            {
+                // The broker is away: the database gauges still move, the queue depths keep their last value.
+                (depths, errors) = (Latest?.QueueDepths ?? depths, Latest?.ErrorQueueDepths ?? errors);
             }
         }
         var sample = new GaugeSample(lag, oldest, depths, errors);
