@@ -155,7 +155,8 @@ public sealed class EventStore(
         foreach (var projection in projections)
         {
             var relevant = recorded.Where(e => projection.Handles(e.Stored.Type)).ToList();
-            using var activity = ActivitySource.StartActivity("projection apply " + projection.Name);
+            using var activity = ActivitySource.StartActivity("projection apply inline");
+            activity?.DisplayName = "projection apply " + projection.Name;
             activity?.SetTag("ppid.projection", projection.Name);
             activity?.SetTag("ppid.tenant", prepared.Metadata.Tenant);
             activity?.SetTag("ppid.stream", result.StreamId);
