@@ -27,6 +27,9 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
     {
         "Host", "Authorization", "X-Api-Key", GatewayTrust.Header, "Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
         RequestContext.TenantHeader, "X-Client-System", "X-Actor-Id", "X-Actor-Role",
+        // The gateway's own HttpClient span propagates the trace (a child of the caller's, if it sent one);
+        // copying the caller's header too would send two traceparents, which a service cannot parse.
+        "traceparent", "tracestate", "Request-Id",
     };
 
     public async Task ForwardAsync(HttpContext context, ServicePool pool, ForwardedIdentity identity)

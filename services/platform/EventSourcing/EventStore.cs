@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Ppid.Platform.Projections;
+using Ppid.Platform.Telemetry;
 
 namespace Ppid.Platform.EventSourcing;
 
@@ -90,10 +91,13 @@ public sealed class EventStore(
     private static async Task<AppendResult> ExecuteAppendAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string streamId,
         string streamType, ExpectedVersion expected, PreparedAppend prepared, CancellationToken ct)
     {
-        using var activity = ActivitySource.StartActivity("event_store append");
+        using var activity = ActivitySource.StartActivity("append " + streamType);
+        var eventTypes = string.Join(",", prepared.Rows.Select(r => r.Type).Distinct());
         activity?.SetTag("ppid.tenant", prepared.Metadata.Tenant);
         activity?.SetTag("ppid.stream", streamId);
-        activity?.SetTag("ppid.event_types", string.Join(",", prepared.Rows.Select(r => r.Type).Distinct()));
+        activity?.SetTag("ppid.event_type", eventTypes);
+        activity?.SetTag("ppid.event_count", prepared.Rows.Length);
+        var started = Stopwatch.GetTimestamp();
 
         await using var cmd = new NpgsqlCommand(
             "select stream_version, global_position from ppid_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", connection, tx);
@@ -122,6 +126,8 @@ public sealed class EventStore(
             for (var i = 0; i < ordered.Length; i++) ordered[i] = new AppendedEvent(rows[i].EventId, versions[i].Version, versions[i].Position);
             activity?.SetTag("ppid.stream_version", ordered[^1].StreamVersion);
             activity?.SetTag("ppid.position", ordered[^1].GlobalPosition);
+            PlatformMetrics.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("ppid.stream_type", streamType));
+            foreach (var row in rows) PlatformMetrics.EventsAppended.Add(1, new KeyValuePair<string, object?>("ppid.event_type", row.Type));
             return new AppendResult(streamId, ordered[^1].StreamVersion, ordered);
         }
         catch (PostgresException e) when (e.SqlState == "PPV01")
@@ -149,6 +155,13 @@ public sealed class EventStore(
         foreach (var projection in projections)
         {
             var relevant = recorded.Where(e => projection.Handles(e.Stored.Type)).ToList();
+            using var activity = ActivitySource.StartActivity("projection apply inline");
+            activity?.DisplayName = "projection apply " + projection.Name;
+            activity?.SetTag("ppid.projection", projection.Name);
+            activity?.SetTag("ppid.tenant", prepared.Metadata.Tenant);
+            activity?.SetTag("ppid.stream", result.StreamId);
+            activity?.SetTag("ppid.event_type", string.Join(",", relevant.Select(e => e.Stored.Type).Distinct()));
+            activity?.SetTag("ppid.position", result.Events[^1].GlobalPosition);
             await projection.ApplyAsync(new ProjectionBatch(connection, tx, relevant), ct);
         }
     }

@@ -5,6 +5,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Http;
 using Ppid.Platform.Messaging;
 using Ppid.Platform.Projections;
+using Ppid.Platform.Telemetry;
 
 namespace Ppid.Platform.Hosting;
 
@@ -77,6 +79,14 @@ public static class PlatformRegistration
             sp.GetRequiredService<ForwarderOptions>(), sp.GetRequiredService<ILogger<Forwarder>>(), sp.GetRequiredService<EventNotifications>()));
         services.AddHostedService(sp => sp.GetRequiredService<Forwarder>());
 
+        // Gauges that need a query (lags, queue depths, oldest transaction), sampled in the background.
+        var forwarderCheckpoint = new ForwarderOptions { ServiceName = options.ServiceName }.CheckpointName;
+        services.AddSingleton(sp => new OperationalGauges(sp.GetRequiredService<NpgsqlDataSource>(), forwarderCheckpoint, rabbit,
+            [.. options.Subscriptions.Select(s => s.Queue).Distinct()]));
+        var sampleInterval = builder.Configuration.GetValue("Platform:GaugeSampleInterval", TimeSpan.FromSeconds(10));
+        services.AddHostedService(sp => new GaugeSampler(sp.GetRequiredService<OperationalGauges>(), sampleInterval, sp.GetRequiredService<ILogger<GaugeSampler>>()));
+        var lagThreshold = builder.Configuration.GetValue("Platform:ForwarderLagThreshold", TimeSpan.FromSeconds(60));
+
         foreach (var projection in options.AsyncProjections)
         {
             services.AddHostedService(sp => new AsyncProjectionService(new AsyncProjectionRunner(sp.GetRequiredService<EventStore>(), (IProjection)sp.GetRequiredService(projection),
@@ -101,7 +111,9 @@ public static class PlatformRegistration
 
         services.AddHealthChecks()
             .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag])
-            .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag]);
+            .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag])
+            .Add(new HealthCheckRegistration("forwarder-lag", sp => new ForwarderLagCheck(sp.GetRequiredService<OperationalGauges>(), lagThreshold),
+                HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         return builder;
     }
 

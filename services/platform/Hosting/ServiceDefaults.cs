@@ -25,7 +25,8 @@ public static class ServiceDefaults
         ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "MassTransit", "Ppid.EventStore", "Ppid.Forwarder", "Ppid.Consumer", "Ppid.Gateway"];
 
     public static readonly string[] Meters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql", "Ppid.Messaging", "Ppid.EventStore"];
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql",
+         Telemetry.PlatformMetrics.EventStoreMeter, Telemetry.PlatformMetrics.ForwarderMeter, Telemetry.PlatformMetrics.ConsumerMeter, Telemetry.PlatformMetrics.DatabaseMeter];
 
     /// <param name="behindGateway">False only for the gateway itself: services accept calls only from it (<see cref="GatewayTrust"/>).</param>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool behindGateway = true)
@@ -51,20 +52,24 @@ public static class ServiceDefaults
 
     /// <summary>
     /// OpenTelemetry wired by hand (OpenTelemetry.Extensions.Hosting does not restore here): traces and
-    /// metrics of the suite's sources, exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
-    /// (the standard <c>OTEL_*</c> variables configure the exporter); otherwise spans are still created
+    /// metrics of the suite's sources, exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or the
+    /// signal's own <c>..._TRACES_ENDPOINT</c>/<c>..._METRICS_ENDPOINT</c>) is set (the standard <c>OTEL_*</c>
+    /// variables configure the exporter; see Telemetry/README.md); otherwise spans are still created
     /// for in-process listeners but nothing is sent anywhere.
     /// </summary>
     private static void AddOpenTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
-        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
-                     && !string.Equals(builder.Configuration["OTEL_SDK_DISABLED"], "true", StringComparison.OrdinalIgnoreCase);
-        if (!export) return;
+        bool Set(string variable) => !string.IsNullOrWhiteSpace(builder.Configuration[variable]);
+        if (string.Equals(builder.Configuration["OTEL_SDK_DISABLED"], "true", StringComparison.OrdinalIgnoreCase)) return;
+        // A signal is exported when the common endpoint or its own is set.
+        var traces = Set("OTEL_EXPORTER_OTLP_ENDPOINT") || Set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        var metrics = Set("OTEL_EXPORTER_OTLP_ENDPOINT") || Set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        if (!traces && !metrics) return;
         var sdk = OpenTelemetrySdk.Create(otel =>
         {
             otel.ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? $"ppid-{serviceName}"));
-            otel.WithTracing(t => t.AddSource(ActivitySources).AddOtlpExporter());
-            otel.WithMetrics(m => m.AddMeter(Meters).AddOtlpExporter());
+            if (traces) otel.WithTracing(t => t.AddSource(ActivitySources).AddOtlpExporter());
+            if (metrics) otel.WithMetrics(m => m.AddMeter(Meters).AddOtlpExporter());
         });
         builder.Services.AddSingleton(sdk); // disposed (and flushed) with the host
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Projections;
+using Ppid.Platform.Telemetry;
 
 namespace Ppid.Platform.Messaging;
 
@@ -94,6 +95,7 @@ public sealed class Forwarder(
             if (batch.Events.Count > 0)
             {
                 await publisher.PublishAsync(batch.Events, ct);
+                PlatformMetrics.EventsForwarded.Add(batch.Events.Count, new KeyValuePair<string, object?>("ppid.service", options.ServiceName));
                 var last = batch.Events[^1].Cursor;
                 logger.LogDebug("Forwarder {Service} confirmed positions {First}..{Last} ({Count} events)",
                     options.ServiceName, batch.Events[0].GlobalPosition, batch.Events[^1].GlobalPosition, batch.Events.Count);

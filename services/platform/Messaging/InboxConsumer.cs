@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ppid.Platform.EventSourcing;
+using Ppid.Platform.Telemetry;
 
 namespace Ppid.Platform.Messaging;
 
@@ -47,13 +48,27 @@ public sealed class InboxConsumer<TMessage>(
     public async Task Consume(ConsumeContext<TMessage> context)
     {
         var e = IncomingEvent.From(context, store.Types);
-        using var activity = ActivitySource.StartActivity("consume " + e.Type);
+        using var activity = StartActivity(context, e);
         activity?.SetTag("ppid.consumer", subscription.Consumer);
         activity?.SetTag("ppid.tenant", e.Tenant);
         activity?.SetTag("ppid.stream", e.StreamId);
         activity?.SetTag("ppid.event_type", e.Type);
         activity?.SetTag("ppid.position", e.Position);
+        PlatformMetrics.ConsumeDelay.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.RecordedAt).TotalSeconds),
+            new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
+        try
+        {
+            await ApplyInOrderAsync(context, e);
+        }
+        catch (Exception failure) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, failure.Message); // MassTransit retries, then moves it to _error
+            throw;
+        }
+    }
 
+    private async Task ApplyInOrderAsync(ConsumeContext context, IncomingEvent e)
+    {
         var ct = context.CancellationToken;
         logger.LogDebug("{Consumer} received {EventId} ({Stream} v{Version}, delivery {Redelivered})", subscription.Consumer, e.EventId, e.StreamId, e.StreamVersion, context.ReceiveContext.Redelivered);
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
@@ -69,7 +84,7 @@ public sealed class InboxConsumer<TMessage>(
         if (e.StreamVersion <= applied)
         {
             logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}, applied v{Applied}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, applied, subscription.Consumer);
-            InboxMetrics.DuplicatesDropped.Add(1);
+            PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return;
         }
         if (e.StreamVersion > applied + 1)
@@ -77,7 +92,7 @@ public sealed class InboxConsumer<TMessage>(
             await ParkAsync(connection, tx, e, ct);
             await tx.CommitAsync(ct);
             logger.LogDebug("{Consumer} parked {Stream} v{Version} until v{Due} arrives", subscription.Consumer, e.StreamId, e.StreamVersion, applied + 1);
-            InboxMetrics.Parked.Add(1);
+            PlatformMetrics.Parked.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return;
         }
         var next = e;
@@ -93,16 +108,34 @@ public sealed class InboxConsumer<TMessage>(
         store.NotifyAppended();
     }
 
+    /// <summary>
+    /// The consume span continues the trace of the forward that published the event (its
+    /// <c>traceparent</c> header, itself a child of the request that appended it), so one request's
+    /// trace reaches every consumer. When the receive pipeline already runs in that trace the span
+    /// nests under it; otherwise that receive activity is kept as a link.
+    /// </summary>
+    private static Activity? StartActivity(ConsumeContext context, IncomingEvent e)
+    {
+        var name = "consume " + e.Type;
+        var current = Activity.Current;
+        if (!ActivityContext.TryParse(context.Headers.Get<string>(WireHeaders.TraceParent), null, out var published)
+            || current?.TraceId == published.TraceId)
+            return ActivitySource.StartActivity(name, ActivityKind.Consumer);
+        var links = current is null ? null : new[] { new ActivityLink(current.Context) };
+        return ActivitySource.StartActivity(name, ActivityKind.Consumer, published, links: links);
+    }
+
     /// <summary>Records the event in the inbox and applies it, unless the inbox has it already.</summary>
     private async Task<bool> ApplyOnceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
     {
         if (!await RecordInInboxAsync(connection, tx, e.EventId, ct))
         {
             logger.LogDebug("Duplicate {EventId} dropped by {Consumer}", e.EventId, subscription.Consumer);
-            InboxMetrics.DuplicatesDropped.Add(1);
+            PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return false;
         }
         await handler.HandleAsync(e, connection, tx, ct);
+        PlatformMetrics.EventsConsumed.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
         return true;
     }
 
@@ -187,13 +220,4 @@ public sealed class InboxConsumer<TMessage>(
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
-}
-
-internal static class InboxMetrics
-{
-    public static readonly System.Diagnostics.Metrics.Meter Meter = new("Ppid.Messaging");
-    public static readonly System.Diagnostics.Metrics.Counter<long> DuplicatesDropped =
-        Meter.CreateCounter<long>("ppid.inbox.duplicates_dropped", description: "Events received again and dropped by an inbox");
-    public static readonly System.Diagnostics.Metrics.Counter<long> Parked =
-        Meter.CreateCounter<long>("ppid.inbox.parked", description: "Events that arrived ahead of their stream's next version and waited");
 }
