@@ -59,7 +59,11 @@ public static class BusConfiguration
                 e.ConcurrentMessageLimit = 16;
                 // Transient failures (database restart, deadlock) pass with retries; a message that keeps
                 // failing goes to the queue's _error queue for an operator. Order needs no retry (see InboxConsumer).
-                e.UseMessageRetry(r => r.Exponential(subscription.RetryLimit, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                e.UseMessageRetry(r =>
+                {
+                    r.Exponential(subscription.RetryLimit, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+                    r.Ignore<ConflictingEventException>(); // a changed history does not heal by waiting
+                });
                 foreach (var eventType in eventTypes)
                 {
                     var consumerType = typeof(InboxConsumer<>).MakeGenericType(eventType.ClrType);

@@ -80,9 +80,17 @@ public sealed class InboxConsumer<TMessage>(
             return;
         }
 
-        var applied = await AppliedVersionAsync(connection, tx, e.StreamId, ct);
+        var applied = await AppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, ct);
         if (e.StreamVersion <= applied)
         {
+            if (!await InInboxAsync(connection, tx, e.EventId, ct))
+            {
+                // Not a redelivery: another event claims a version this consumer already applied.
+                // The source's history changed (a restore, tampering): never drop it silently.
+                logger.LogError("{Consumer}: event {EventId} claims {Service}/{Stream} v{Version}, already applied from another event; sent to the error queue",
+                    subscription.Consumer, e.EventId, e.SourceService, e.StreamId, e.StreamVersion);
+                throw new ConflictingEventException(e, subscription.Consumer);
+            }
             logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}, applied v{Applied}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, applied, subscription.Consumer);
             PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return;
@@ -100,9 +108,9 @@ public sealed class InboxConsumer<TMessage>(
         {
             await ApplyOnceAsync(connection, tx, next, ct);
             applied = next.StreamVersion;
-            next = await UnparkAsync(connection, tx, e.StreamId, applied + 1, ct);
+            next = await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct);
         }
-        await SetAppliedVersionAsync(connection, tx, e.StreamId, applied, ct);
+        await SetAppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, applied, ct);
         await tx.CommitAsync(ct);
         logger.LogDebug("{Consumer} applied {Stream} up to v{Version}", subscription.Consumer, e.StreamId, applied);
         store.NotifyAppended();
@@ -165,16 +173,17 @@ public sealed class InboxConsumer<TMessage>(
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<IncomingEvent?> UnparkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, long version, CancellationToken ct)
+    private async Task<IncomingEvent?> UnparkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
-            delete from inbox_parked where consumer = $1 and stream_id = $2 and stream_version = $3
+            delete from inbox_parked where consumer = $1 and stream_id = $2 and stream_version = $3 and source_service = $4
             returning event_id, type, schema_version, global_position, transaction_id, tenant, recorded_at, hash, source_service, data, metadata
             """, connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         var type = reader.GetString(1);
@@ -188,28 +197,41 @@ public sealed class InboxConsumer<TMessage>(
             System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(metadata, EventJson.Options)!);
     }
 
-    private async Task<long> AppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, CancellationToken ct)
+    // Stream ids are unique only within their source service, so order is kept per (service, stream).
+    private async Task<long> AppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, CancellationToken ct)
     {
         // Locks the stream's row so that two copies of the same event (or two instances) serialize here.
         await using var insert = new NpgsqlCommand(
-            "insert into inbox_streams (consumer, stream_id, version) values ($1, $2, 0) on conflict do nothing", connection, tx);
+            "insert into inbox_streams (consumer, source_service, stream_id, version) values ($1, $2, $3, 0) on conflict do nothing", connection, tx);
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         await insert.ExecuteNonQueryAsync(ct);
         await using var select = new NpgsqlCommand(
-            "select version from inbox_streams where consumer = $1 and stream_id = $2 for update", connection, tx);
+            "select version from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 for update", connection, tx);
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         return (long)(await select.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task SetAppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, long version, CancellationToken ct)
+    private async Task SetAppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("update inbox_streams set version = $3 where consumer = $1 and stream_id = $2", connection, tx);
+        await using var cmd = new NpgsqlCommand(
+            "update inbox_streams set version = $4 where consumer = $1 and source_service = $2 and stream_id = $3", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<bool> InInboxAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid eventId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select exists (select 1 from inbox where consumer = $1 and event_id = $2)", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private async Task<bool> RecordInInboxAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid eventId, CancellationToken ct)
@@ -220,4 +242,15 @@ public sealed class InboxConsumer<TMessage>(
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
+}
+
+/// <summary>
+/// An event claims a stream version its consumer already applied from a different event: the
+/// source's history is not the one the consumer saw. Not retried; it goes to the error queue,
+/// where an operator sees it (error-queue depth) instead of the consumer dropping it as a duplicate.
+/// </summary>
+public sealed class ConflictingEventException(IncomingEvent e, string consumer) : Exception(
+    $"{consumer}: event {e.EventId} ({e.Type}) claims {e.SourceService}/{e.StreamId} v{e.StreamVersion}, which this consumer already applied from another event.")
+{
+    public Guid EventId { get; } = e.EventId;
 }
