@@ -16,6 +16,13 @@ public sealed class BusWatchdog(IBusControl bus, TimeProvider clock, ILogger<Bus
     public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a restart waits for the stuck bus to stop gracefully before forcing it (cancelling
+    /// the stop abandons in-flight consumes; their messages are redelivered and the inboxes drop
+    /// what was already applied). A graceful stop of a stuck transport was seen to take 40 s.
+    /// </summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public int Restarts { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,10 +43,21 @@ public sealed class BusWatchdog(IBusControl bus, TimeProvider clock, ILogger<Bus
                 if (clock.GetUtcNow() - unhealthySince < RestartAfter) continue;
 
                 logger.LogWarning("Bus unhealthy for {Duration} ({Description}); restarting it", clock.GetUtcNow() - unhealthySince, health.Description);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(60));
-                await bus.StopAsync(timeout.Token);
-                await bus.StartAsync(timeout.Token);
+                using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    stopTimeout.CancelAfter(StopTimeout);
+                    try
+                    {
+                        await bus.StopAsync(stopTimeout.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        logger.LogWarning("The bus did not stop within {Timeout}; stopping forced", StopTimeout);
+                    }
+                }
+                using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                startTimeout.CancelAfter(TimeSpan.FromSeconds(60));
+                await bus.StartAsync(startTimeout.Token);
                 Restarts++;
                 unhealthySince = null;
             }

@@ -170,7 +170,11 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         foreach (var stream in effects.GroupBy(e => e.StreamId))
             stream.Select(e => e.Version).ShouldBe(Enumerable.Range(1, 30).Select(v => (long)v));
 
+        // The checkpoint is written after the broker's confirm, so a consumer can show an effect a
+        // moment before the forwarder records it: wait for it, but it must get there.
         var lastAppended = appended.SelectMany(a => a.Events).Max(e => e.GlobalPosition);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await f.CheckpointAsync()).Position < lastAppended && DateTime.UtcNow < deadline) await Task.Delay(50);
         (await f.CheckpointAsync()).Position.ShouldBeGreaterThanOrEqualTo(lastAppended);
     }
 
