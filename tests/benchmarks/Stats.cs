@@ -14,6 +14,7 @@ internal sealed class Distribution
     }
 
     public int Count => _sorted.Length;
+    public IReadOnlyList<double> Samples => _sorted;
     public double P50 => Percentile(50);
     public double P95 => Percentile(95);
     public double P99 => Percentile(99);
