@@ -9,9 +9,9 @@ namespace Ppid.Benchmarks;
 /// (that report's date and commit). Marks already present are kept, so a result carried twice still
 /// names the run that measured it.
 /// </summary>
-internal sealed partial record Carried(IReadOnlyDictionary<string, string> Blocks, IReadOnlyList<string> SummaryRows, IReadOnlyList<string> LoadRows)
+internal sealed partial record Carried(IReadOnlyDictionary<string, string> Blocks, IReadOnlyDictionary<string, List<string>> SummaryRows, IReadOnlyList<string> LoadRows)
 {
-    public static readonly Carried None = new(new Dictionary<string, string>(), [], []);
+    public static readonly Carried None = new(new Dictionary<string, string>(), new Dictionary<string, List<string>>(), []);
 
     private static readonly Dictionary<string, (string Heading, string SummaryPrefix, string LoadPrefix)> Sections = new(StringComparer.Ordinal)
     {
@@ -30,7 +30,7 @@ internal sealed partial record Carried(IReadOnlyDictionary<string, string> Block
         var mode = previous.Contains("quick smoke mode", StringComparison.Ordinal) ? "quick smoke mode" : "full mode";
         var run = $"run of {date}";
         var blocks = new Dictionary<string, string>(StringComparer.Ordinal);
-        var summary = new List<string>();
+        var summary = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var loads = new List<string>();
         foreach (var section in sections)
         {
@@ -47,7 +47,7 @@ internal sealed partial record Carried(IReadOnlyDictionary<string, string> Block
             blocks[section] = text.Append('\n').ToString();
 
             foreach (var row in lines.Where(l => l.StartsWith(s.SummaryPrefix, StringComparison.Ordinal)))
-                summary.Add(Cells(row) >= 5 ? row : row + $" {run} |");
+                (summary.TryGetValue(section, out var rows) ? rows : summary[section] = []).Add(Cells(row) >= 5 ? row : row + $" {run} |");
             foreach (var row in lines.Where(l => l.StartsWith(s.LoadPrefix, StringComparison.Ordinal)))
                 loads.Add(row.Contains(", run of ", StringComparison.Ordinal) ? row : row.Replace(" (before → after) |", $" (before → after), {run} |", StringComparison.Ordinal));
         }

@@ -86,9 +86,11 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
         {
             if (edition > 1)
             {
+                // Item 10 + n is a DIP item (not exempt): its summary is on the edition, so the draft differs.
+                var revised = ids[10 + edition];
                 var summary = $"Ringkasan yang direvisi untuk edisi {edition}.";
-                await registry.AppendAsync(Tenant, $"registry-item-{ids[edition]}", "registry.item",
-                    new InformationItemRevised(ids[edition], null, summary, null, null, null, null, null, null, null, null, null, DateTimeOffset.UtcNow));
+                await registry.AppendAsync(Tenant, $"registry-item-{revised}", "registry.item",
+                    new InformationItemRevised(revised, null, summary, null, null, null, null, null, null, null, null, null, DateTimeOffset.UtcNow));
                 await WaitAsync(database.DataSource, $"select count(*) from catalog where tenant = $1 and details->>'summary' = '{summary}'", 1, TimeSpan.FromSeconds(60), "the revision");
             }
             var start = Stopwatch.GetTimestamp();
@@ -103,6 +105,9 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
 
         using var site = HttpLoad.Client(service.BaseAddress, 1);
         site.Timeout = TimeSpan.FromSeconds(120);
+        // What the gateway sends with a website request (no key: the path's tenant, no actor).
+        site.DefaultRequestHeaders.Add("X-Ppid-Gateway", secret);
+        site.DefaultRequestHeaders.Add("X-Tenant-Id", Tenant);
         var page = $"/{Tenant}/dip";
         var csv = $"/{Tenant}/dip/unduh.csv";
         // A query parameter the page ignores but the output cache keys on (QueryKeys = "*"): every such request misses the cache

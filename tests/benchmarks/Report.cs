@@ -62,17 +62,27 @@ internal static class Report
         L("| measurement | target | result | met | run |");
         L("|---|---|---|---|---|");
         const string thisRun = "this run";
+        void Carry(string section)
+        {
+            foreach (var row in carried.SummaryRows.GetValueOrDefault(section) ?? []) L(row);
+        }
         if (append is not null)
+        {
             foreach (var row in append.Rows)
                 L($"| append throughput, {row.Writers} writer{(row.Writers == 1 ? "" : "s")} | ≥ {Format.Percent(AppendTarget)} of raw INSERT | {Format.Percent(row.Ratio)} ({Format.Rate(row.Median(AppendVariant.Store))} vs {Format.Rate(row.Median(AppendVariant.RawInsert))} events/s) | {Format.Met(row.Ratio >= AppendTarget)} | {thisRun} |");
+        }
+        else Carry("append");
         if (latency is not null)
             L($"| commit-to-consumer latency p50 | < {LatencyTargetMs} ms | {Format.Ms(latency.Platform.ToHandler.P50)} ms (p99 {Format.Ms(latency.Platform.ToHandler.P99)} ms; raw RabbitMQ p50 {Format.Ms(latency.RawPublishToConsume.P50)} ms) | {Format.Met(latency.Platform.ToHandler.P50 < LatencyTargetMs && latency.Platform.Lost == 0)} | {thisRun} |");
+        else Carry("latency");
         if (rebuild is not null)
             L($"| projection rebuild, {Format.Count(rebuild.Events)} events | ≥ {Format.Rate(RebuildTarget)} events/s | {Format.Rate(rebuild.RebuildRate)} events/s{(rebuild.Finished ? "" : $" (did not finish in {Format.Seconds(rebuild.Deadline)})")} | {Format.Met(rebuild.Finished && rebuild.RebuildRate >= RebuildTarget && rebuild.ReadModelCorrect == true)} | {thisRun} |");
+        else Carry("rebuild");
         if (publication is not null) PublicationReport.Summary(L, publication, thisRun);
+        else Carry("publication");
         if (gateway is not null) GatewayReport.Summary(L, gateway, thisRun);
+        else Carry("gateway");
         foreach (var (section, error) in failures) L($"| {section} | | **did not complete**: {Escape(error.ReplaceLineEndings(" "))} | **NO** | {thisRun} |");
-        foreach (var row in carried.SummaryRows) L(row);
         L();
 
         // Sections in their order, each from this run or carried over from the replaced file.

@@ -18,7 +18,7 @@ internal static class PublicationReport
 
     public static void Write(Line L, PublicationResults r)
     {
-        L("## 4. Publication: publishing and serving a DIP of 10,000 items");
+        L($"## 4. Publication: publishing and serving a DIP of {Format.Count(r.Items)} items");
         L();
         L($"The publication service's own Release build (`dotnet Ppid.Publication.dll`, `ASPNETCORE_ENVIRONMENT=Production`, its appsettings) as a process on");
         L("a fresh database and vhost, with `Platform__GatewaySecret` set; the harness calls it directly with that secret in `X-Ppid-Gateway`,");
@@ -93,7 +93,7 @@ internal static class GatewayReport
         var c = Loaded(r);
         var one = Single(r);
         L($"| gateway: throughput through the gateway, {c} callers | ≥ {Format.Percent(Report.GatewayThroughputTarget)} of direct | {Format.Percent(Ratio(r, c))} ({Format.Rate(r.Throughput(GatewayBenchmark.ViaGateway, c))} vs {Format.Rate(r.Throughput(GatewayBenchmark.Direct, c))} requests/s) | {Format.Met(Ratio(r, c) >= Report.GatewayThroughputTarget && r.Failures == 0)} | {run} |");
-        L($"| gateway: added latency p50, {one} caller | < {Report.GatewayAddedLatencyTargetMs} ms | +{Format.Ms(Added(r, one, d => d.P50))} ms (p99 +{Format.Ms(Added(r, one, d => d.P99))} ms; with {c} callers p50 +{Format.Ms(Added(r, c, d => d.P50))} ms, p99 +{Format.Ms(Added(r, c, d => d.P99))} ms) | {Format.Met(Added(r, one, d => d.P50) < Report.GatewayAddedLatencyTargetMs)} | {run} |");
+        L($"| gateway: added latency p50, {one} caller | < {Report.GatewayAddedLatencyTargetMs} ms | {Format.SignedMs(Added(r, one, d => d.P50))} ms (p99 {Format.SignedMs(Added(r, one, d => d.P99))} ms; with {c} callers p50 {Format.SignedMs(Added(r, c, d => d.P50))} ms, p99 {Format.SignedMs(Added(r, c, d => d.P99))} ms) | {Format.Met(Added(r, one, d => d.P50) < Report.GatewayAddedLatencyTargetMs)} | {run} |");
     }
 
     public static void Write(Line L, GatewayResults r)
@@ -131,8 +131,8 @@ internal static class GatewayReport
         L("| callers | throughput, gateway / direct | target ≥ 60 % | added p50 | added p95 | added p99 | target added p50 < 1 ms |");
         L("|---:|---:|:---:|---:|---:|---:|:---:|");
         foreach (var c in r.Phases.Select(p => p.Concurrency).Distinct())
-            L($"| {c} | {Format.Percent(Ratio(r, c))} | {Format.Met(Ratio(r, c) >= Report.GatewayThroughputTarget)} | +{Format.Ms(Added(r, c, d => d.P50))} ms | +{Format.Ms(Added(r, c, d => d.P95))} ms " +
-              $"| +{Format.Ms(Added(r, c, d => d.P99))} ms | {(c == Single(r) ? Format.Met(Added(r, c, d => d.P50) < Report.GatewayAddedLatencyTargetMs) : "")} |");
+            L($"| {c} | {Format.Percent(Ratio(r, c))} | {Format.Met(Ratio(r, c) >= Report.GatewayThroughputTarget)} | {Format.SignedMs(Added(r, c, d => d.P50))} ms | {Format.SignedMs(Added(r, c, d => d.P95))} ms " +
+              $"| {Format.SignedMs(Added(r, c, d => d.P99))} ms | {(c == Single(r) ? Format.Met(Added(r, c, d => d.P50) < Report.GatewayAddedLatencyTargetMs) : "")} |");
         L();
         L($"The added-latency target is judged with one caller (the gateway's own cost per request, no queueing); with {Loaded(r)} callers the difference");
         L("also holds the time requests wait for the CPU the gateway takes from the others.");

@@ -36,6 +36,9 @@ internal static class Format
         : ms < 10 ? ms.ToString("0.00", CultureInfo.InvariantCulture)
         : ms.ToString("0.0", CultureInfo.InvariantCulture);
 
+    /// <summary>A difference in milliseconds with its sign (+0.12, -0.30).</summary>
+    public static string SignedMs(double ms) => double.IsNaN(ms) ? "n/a" : (ms >= 0 ? "+" : "−") + Ms(Math.Abs(ms));
+
     public static string Rate(double perSecond) => double.IsNaN(perSecond) ? "n/a" : perSecond.ToString("#,0", CultureInfo.InvariantCulture);
 
     public static string Count(long n) => n.ToString("#,0", CultureInfo.InvariantCulture);
