@@ -36,10 +36,23 @@ internal sealed class GatewayBenchmark(BenchOptions options, Action<string> log)
 
     public async Task<GatewayResults> RunAsync()
     {
-        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         await using var vhost = await RabbitVhost.CreateAsync("ppid_bench_gw");
-        await using var registryDb = await PostgresDatabase.CreateAsync("ppid_bench_reg");
-        await using var gatewayDb = await PostgresDatabase.CreateAsync("ppid_bench_gw");
+        var registryDb = await PostgresDatabase.CreateAsync("ppid_bench_reg");
+        var gatewayDb = await PostgresDatabase.CreateAsync("ppid_bench_gw");
+        try
+        {
+            return await RunAsync(vhost, registryDb, gatewayDb);
+        }
+        finally
+        {
+            await Scratch.DropAsync(gatewayDb, log);
+            await Scratch.DropAsync(registryDb, log);
+        }
+    }
+
+    private async Task<GatewayResults> RunAsync(RabbitVhost vhost, PostgresDatabase registryDb, PostgresDatabase gatewayDb)
+    {
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
         await using var registry = ServiceProcess.Start(options.Repo, "registry", ServiceProcess.DllPath(options.Repo, "services/registry", "Ppid.Registry"), new Dictionary<string, string>
         {

@@ -116,7 +116,7 @@ namespace Ppid.Benchmarks
         public int PublicationItems { get; init; }
         public int UncachedRequests => Quick ? 10 : 60;
         public int CachedRequests => Quick ? 30 : 300;
-        public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 16];
+        public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 4, 16];
         public TimeSpan GatewayWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
         public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
         public int GatewayRepetitions => Quick ? 1 : 2;

@@ -36,10 +36,22 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
 
     public async Task<PublicationResults> RunAsync()
     {
+        await using var vhost = await RabbitVhost.CreateAsync("ppid_bench_pub");
+        var database = await PostgresDatabase.CreateAsync("ppid_bench_pub");
+        try
+        {
+            return await RunAsync(vhost, database);
+        }
+        finally
+        {
+            await Scratch.DropAsync(database, log);
+        }
+    }
+
+    private async Task<PublicationResults> RunAsync(RabbitVhost vhost, PostgresDatabase database)
+    {
         var items = options.PublicationItems;
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        await using var vhost = await RabbitVhost.CreateAsync("ppid_bench_pub");
-        await using var database = await PostgresDatabase.CreateAsync("ppid_bench_pub");
         var dll = ServiceProcess.DllPath(options.Repo, "services/publication", "Ppid.Publication");
         await using var service = ServiceProcess.Start(options.Repo, "publication", dll, new Dictionary<string, string>
         {
@@ -52,8 +64,22 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
         log($"publication: process {service.Pid} ready at {service.BaseAddress} (log {service.LogPath})");
 
         // Upstreams after the service: its queue must exist before anything is published.
-        await using var registry = await UpstreamService.StartAsync("registry", vhost);
-        await using var classification = await UpstreamService.StartAsync("classification", vhost);
+        var registry = await UpstreamService.StartAsync("registry", vhost);
+        var classification = await UpstreamService.StartAsync("classification", vhost);
+        try
+        {
+            return await MeasureAsync(service, database, registry, classification, items, secret);
+        }
+        finally
+        {
+            await Scratch.StopAsync(classification, log);
+            await Scratch.StopAsync(registry, log);
+        }
+    }
+
+    private async Task<PublicationResults> MeasureAsync(ServiceProcess service, PostgresDatabase database, UpstreamService registry, UpstreamService classification,
+        int items, string secret)
+    {
 
         var append = Stopwatch.StartNew();
         var ids = Enumerable.Range(0, items).Select(_ => Guid.CreateVersion7()).ToArray();
