@@ -6,7 +6,8 @@ using Ppid.Testing;
 
 namespace Ppid.Benchmarks;
 
-internal sealed record GatewayPhase(string Path, int Concurrency, LoadResult Result, double ServiceCpuPerRequestUs, double GatewayCpuPerRequestUs);
+internal sealed record GatewayPhase(string Path, int Concurrency, LoadResult Result, double ServiceCpuPerRequestUs, double GatewayCpuPerRequestUs,
+    double PostgresCpuPerRequestUs, double HarnessCpuPerRequestUs);
 
 internal sealed record GatewayResults(string Endpoint, long ResponseBytes, int RateLimitTokens, IReadOnlyList<GatewayPhase> Phases, TimeSpan Warmup, TimeSpan Window)
 {
@@ -132,12 +133,14 @@ internal sealed class GatewayBenchmark(BenchOptions options, Action<string> log)
             {
                 foreach (var (path, client, request) in new (string, HttpClient, Func<HttpRequestMessage>)[] { (Direct, directClient, DirectRequest), (ViaGateway, gatewayClient, GatewayRequest) })
                 {
-                    var (registryCpu, gatewayCpu) = (registry.CpuTime(), gateway.CpuTime());
+                    var (registryCpu, gatewayCpu, machineCpu) = (registry.CpuTime(), gateway.CpuTime(), CpuSample.Take());
                     var result = await HttpLoad.RunAsync(client, request, concurrency, options.GatewayWarmup, options.GatewayWindow);
                     // CPU over warm-up + window, per request of the window scaled to that span (rates are steady by then).
                     var span = (options.GatewayWarmup + options.GatewayWindow).TotalSeconds / options.GatewayWindow.TotalSeconds;
                     double PerRequest(TimeSpan used) => result.Requests == 0 ? double.NaN : used.TotalMicroseconds / (result.Requests * span);
-                    phases.Add(new GatewayPhase(path, concurrency, result, PerRequest(registry.CpuTime() - registryCpu), PerRequest(gateway.CpuTime() - gatewayCpu)));
+                    var machine = CpuSample.Take() - machineCpu;
+                    phases.Add(new GatewayPhase(path, concurrency, result, PerRequest(registry.CpuTime() - registryCpu), PerRequest(gateway.CpuTime() - gatewayCpu),
+                        PerRequest(machine.Postgres), PerRequest(machine.Harness)));
                     log($"gateway: {path,-7} c={concurrency,-3} {Format.Rate(result.RequestsPerSecond)} req/s, p50 {Format.Ms(result.Latency.P50)} ms, p99 {Format.Ms(result.Latency.P99)} ms" +
                         (result.Failures > 0 ? $", {result.Failures} failures (first: {result.FirstFailure})" : ""));
                 }
