@@ -33,8 +33,9 @@ internal static class Report
         L("Each measurement runs in its own fresh PostgreSQL database (and RabbitMQ vhost), created and dropped by the harness.");
         L();
         L("**Run:** `tests/benchmarks/run.sh` (starts PostgreSQL and RabbitMQ with `deploy/local/infra.sh start`, builds");
-        L("`tests/benchmarks/Ppid.Benchmarks` in Release, runs everything, rewrites this file; about 5 minutes on the machine below).");
-        L("`tests/benchmarks/run.sh --quick` (or `PPID_BENCH_QUICK=1`) is a smoke run of about 1.5 minutes that writes");
+        L("`tests/benchmarks/Ppid.Benchmarks` and the services it starts as processes (publication, registry, gateway) in Release, runs everything,");
+        L("rewrites this file; about 10 minutes on the machine below). `tests/benchmarks/run.sh --quick` (or `PPID_BENCH_QUICK=1`) is a smoke run of");
+        L("about 2.5 minutes (1,000 items instead of 10,000 for publication) that writes");
         L("`tests/benchmarks/out/benchmarks-quick.md` instead. `--only append,latency,rebuild,publication,gateway` runs some sections");
         L("(also into out/, unless `--output docs/benchmarks.md`); the sections a run leaves out keep their results from the file it");
         L("replaces, each marked with the run it comes from.");

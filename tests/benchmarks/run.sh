@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the PPID Suite benchmarks and writes docs/benchmarks.md (see that file for what is measured).
-#   tests/benchmarks/run.sh                 full run (about 5 minutes), rewrites docs/benchmarks.md
-#   tests/benchmarks/run.sh --quick         smoke run (about 1.5 minutes), writes tests/benchmarks/out/benchmarks-quick.md
+#   tests/benchmarks/run.sh                 full run (about 10 minutes), rewrites docs/benchmarks.md
+#   tests/benchmarks/run.sh --quick         smoke run (about 2.5 minutes), writes tests/benchmarks/out/benchmarks-quick.md
 #   tests/benchmarks/run.sh --only latency  some sections only (append, latency, rebuild, publication, gateway; also
 #                                           writes to out/ unless --output docs/benchmarks.md, which keeps the other sections' results)
 #   tests/benchmarks/run.sh --output FILE   write the report elsewhere
