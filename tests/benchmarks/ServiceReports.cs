@@ -154,7 +154,7 @@ internal static class GatewayReport
             L();
             L($"**Target missed:** {string.Join("; ", misses)}. Measured with {loaded} callers, the machine spends {Us(direct)} µs of CPU per direct request " +
               $"(registry + PostgreSQL + harness) and {Us(via)} µs per request through the gateway, of which the gateway process {Us(Mean(GatewayBenchmark.ViaGateway, p => p.GatewayCpuPerRequestUs))} µs " +
-              $"and PostgreSQL {Us(Mean(GatewayBenchmark.ViaGateway, p => p.PostgresCpuPerRequestUs))} µs (against {Us(Mean(GatewayBenchmark.Direct, p => p.PostgresCpuPerRequestUs))} µs direct: the key lookup is a query per request). " +
+              $"and PostgreSQL {Us(Mean(GatewayBenchmark.ViaGateway, p => p.PostgresCpuPerRequestUs))} µs (against {Us(Mean(GatewayBenchmark.Direct, p => p.PostgresCpuPerRequestUs))} µs direct; the gateway adds one key lookup query per request, and PostgreSQL here counts every `postgres` process). " +
               "With 2 cores shared by every process, throughput is bounded by CPU per request, so the ratio follows the CPU the gateway adds, not only its latency.");
         }
         L();
