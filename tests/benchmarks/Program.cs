@@ -3,7 +3,7 @@ using System.Globalization;
 using Ppid.Benchmarks;
 
 // tests/benchmarks/run.sh builds and runs this; see docs/benchmarks.md for what it measures.
-//   Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild] [--rebuild-events N]
+//   Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway] [--rebuild-events N] [--publication-items N]
 // PPID_BENCH_QUICK=1 is the same as --quick.
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -17,7 +17,7 @@ try
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync(e.Message);
-    await Console.Error.WriteLineAsync("usage: Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild] [--rebuild-events N]");
+    await Console.Error.WriteLineAsync("usage: Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway] [--rebuild-events N] [--publication-items N]");
     return 2;
 }
 
@@ -56,7 +56,36 @@ if (options.Runs("rebuild"))
     loads.Add(("projection rebuild", before, Machine.LoadAverage()));
 }
 
-var report = Report.Write(options, machine, loadBefore, loads, clock.Elapsed, append, latency, rebuild, prep);
+PublicationResults? publication = null;
+GatewayResults? gateway = null;
+var failures = new List<(string Section, string Error)>();
+if (options.Runs("publication"))
+{
+    var before = Machine.LoadAverage();
+    try { publication = await new PublicationBenchmark(options, Log).RunAsync(); }
+    catch (Exception e) when (e is not OutOfMemoryException)
+    {
+        Log($"publication failed: {e}");
+        failures.Add(("publication", e.Message));
+    }
+    loads.Add(("publication", before, Machine.LoadAverage()));
+}
+if (options.Runs("gateway"))
+{
+    var before = Machine.LoadAverage();
+    try { gateway = await new GatewayBenchmark(options, Log).RunAsync(); }
+    catch (Exception e) when (e is not OutOfMemoryException)
+    {
+        Log($"gateway failed: {e}");
+        failures.Add(("gateway", e.Message));
+    }
+    loads.Add(("gateway overhead", before, Machine.LoadAverage()));
+}
+
+// Sections not run this time keep their results from the file being replaced, marked with that run's date.
+var previous = File.Exists(options.Output) ? await File.ReadAllTextAsync(options.Output) : null;
+var carried = previous is null ? Carried.None : Carried.From(previous, BenchOptions.Sections.Where(s => !options.Runs(s)).ToList());
+var report = Report.Write(options, machine, loadBefore, loads, clock.Elapsed, append, latency, rebuild, prep, publication, gateway, failures, carried);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
 await File.WriteAllTextAsync(options.Output, report);
 Log($"wrote {options.Output} in {Format.Seconds(clock.Elapsed)}");
@@ -84,6 +113,16 @@ namespace Ppid.Benchmarks
         /// <summary>A rebuild still running after this long is stopped and reported as not finished.</summary>
         public TimeSpan RebuildDeadline => Quick ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(150);
 
+        public int PublicationItems { get; init; }
+        public int UncachedRequests => Quick ? 10 : 60;
+        public int CachedRequests => Quick ? 30 : 300;
+        public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 4, 16];
+        public TimeSpan GatewayWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+        public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
+        public int GatewayRepetitions => Quick ? 1 : 2;
+
+        public static readonly string[] Sections = ["append", "latency", "rebuild", "publication", "gateway"];
+
         public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
         public static BenchOptions Parse(string[] args)
@@ -93,6 +132,7 @@ namespace Ppid.Benchmarks
             var repo = Directory.GetCurrentDirectory();
             var only = new HashSet<string>(StringComparer.Ordinal);
             long? rebuildEvents = null;
+            int? publicationItems = null;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -103,9 +143,10 @@ namespace Ppid.Benchmarks
                     case "--repo": repo = Next(); break;
                     case "--only":
                         foreach (var s in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                            only.Add(s is "append" or "latency" or "rebuild" ? s : throw new ArgumentException($"unknown section '{s}'"));
+                            only.Add(Sections.Contains(s) ? s : throw new ArgumentException($"unknown section '{s}'"));
                         break;
                     case "--rebuild-events": rebuildEvents = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--publication-items": publicationItems = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
@@ -120,6 +161,7 @@ namespace Ppid.Benchmarks
                 Repo = repo,
                 Only = only,
                 RebuildEvents = rebuildEvents ?? (quick ? 100_000 : 1_000_000),
+                PublicationItems = publicationItems ?? (quick ? 1_000 : 10_000),
             };
         }
     }

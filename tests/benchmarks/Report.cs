@@ -10,9 +10,16 @@ internal static class Report
     public const double AppendTarget = 0.70;
     public const double LatencyTargetMs = 10;
     public const double RebuildTarget = 50_000;
+    public const double PublishTargetMs = 2000;
+    public const double PageCachedTargetMs = 100;
+    public const double PageUncachedTargetMs = 300;
+    public const double CsvTargetMs = 500;
+    public const double GatewayThroughputTarget = 0.60;
+    public const double GatewayAddedLatencyTargetMs = 1;
 
     public static string Write(BenchOptions options, MachineInfo machine, string loadBefore, IReadOnlyList<(string Section, string Before, string After)> loads,
-        TimeSpan took, AppendResults? append, LatencyResults? latency, RebuildResults? rebuild, ClientPrepCost? prep)
+        TimeSpan took, AppendResults? append, LatencyResults? latency, RebuildResults? rebuild, ClientPrepCost? prep,
+        PublicationResults? publication, GatewayResults? gateway, IReadOnlyList<(string Section, string Error)> failures, Carried carried)
     {
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
@@ -21,13 +28,17 @@ internal static class Report
         L();
         L("End-to-end speed of the platform's event store (`services/platform`): append throughput against a raw");
         L("Npgsql INSERT, commit-to-consumer latency through the forwarder and RabbitMQ against raw RabbitMQ.Client,");
-        L("and projection rebuild rate against a raw sequential read. Each measurement runs in its own fresh");
-        L("PostgreSQL database (and RabbitMQ vhost), created and dropped by the harness.");
+        L("and projection rebuild rate against a raw sequential read; then two services as they run in production: publishing");
+        L("and serving a DIP of 10,000 items (issue 5), and what the gateway costs against calling a service directly (issue 7).");
+        L("Each measurement runs in its own fresh PostgreSQL database (and RabbitMQ vhost), created and dropped by the harness.");
         L();
         L("**Run:** `tests/benchmarks/run.sh` (starts PostgreSQL and RabbitMQ with `deploy/local/infra.sh start`, builds");
-        L("`tests/benchmarks/Ppid.Benchmarks` in Release, runs everything, rewrites this file; about 5 minutes on the machine below).");
-        L("`tests/benchmarks/run.sh --quick` (or `PPID_BENCH_QUICK=1`) is a smoke run of about 1.5 minutes that writes");
-        L("`tests/benchmarks/out/benchmarks-quick.md` instead. `--only append,latency,rebuild` runs some sections.");
+        L("`tests/benchmarks/Ppid.Benchmarks` and the services it starts as processes (publication, registry, gateway) in Release, runs everything,");
+        L("rewrites this file; about 10 minutes on the machine below). `tests/benchmarks/run.sh --quick` (or `PPID_BENCH_QUICK=1`) is a smoke run of");
+        L("about 2.5 minutes (1,000 items instead of 10,000 for publication) that writes");
+        L("`tests/benchmarks/out/benchmarks-quick.md` instead. `--only append,latency,rebuild,publication,gateway` runs some sections");
+        L("(also into out/, unless `--output docs/benchmarks.md`); the sections a run leaves out keep their results from the file it");
+        L("replaces, each marked with the run it comes from.");
         L();
         L($"This file was written by the harness from the run below ({(options.Quick ? "**quick smoke mode: short windows, small samples**" : "full mode")}, {Format.Seconds(took)}).");
         L("Do not edit the numbers by hand; run the script again.");
@@ -40,6 +51,7 @@ internal static class Report
         foreach (var (name, value) in machine.Facts) L($"| {name} | {Escape(value)} |");
         L($"| load average (1/5/15 min) at start | {loadBefore} |");
         foreach (var (section, before, after) in loads) L($"| load average during {section} (before → after) | {before} → {after} |");
+        foreach (var row in carried.LoadRows) L(row);
         L();
         L("PostgreSQL, RabbitMQ and the harness share these cores, as they would on a single-node deployment:");
         L("client CPU counts against every number here. The load average during a section includes the benchmark's own");
@@ -48,20 +60,42 @@ internal static class Report
 
         L("## Summary");
         L();
-        L("| measurement | target | result | met |");
-        L("|---|---|---|---|");
+        L("| measurement | target | result | met | run |");
+        L("|---|---|---|---|---|");
+        const string thisRun = "this run";
+        void Carry(string section)
+        {
+            foreach (var row in carried.SummaryRows.GetValueOrDefault(section) ?? []) L(row);
+        }
         if (append is not null)
+        {
             foreach (var row in append.Rows)
-                L($"| append throughput, {row.Writers} writer{(row.Writers == 1 ? "" : "s")} | ≥ {Format.Percent(AppendTarget)} of raw INSERT | {Format.Percent(row.Ratio)} ({Format.Rate(row.Median(AppendVariant.Store))} vs {Format.Rate(row.Median(AppendVariant.RawInsert))} events/s) | {Format.Met(row.Ratio >= AppendTarget)} |");
+                L($"| append throughput, {row.Writers} writer{(row.Writers == 1 ? "" : "s")} | ≥ {Format.Percent(AppendTarget)} of raw INSERT | {Format.Percent(row.Ratio)} ({Format.Rate(row.Median(AppendVariant.Store))} vs {Format.Rate(row.Median(AppendVariant.RawInsert))} events/s) | {Format.Met(row.Ratio >= AppendTarget)} | {thisRun} |");
+        }
+        else Carry("append");
         if (latency is not null)
-            L($"| commit-to-consumer latency p50 | < {LatencyTargetMs} ms | {Format.Ms(latency.Platform.ToHandler.P50)} ms (p99 {Format.Ms(latency.Platform.ToHandler.P99)} ms; raw RabbitMQ p50 {Format.Ms(latency.RawPublishToConsume.P50)} ms) | {Format.Met(latency.Platform.ToHandler.P50 < LatencyTargetMs && latency.Platform.Lost == 0)} |");
+            L($"| commit-to-consumer latency p50 | < {LatencyTargetMs} ms | {Format.Ms(latency.Platform.ToHandler.P50)} ms (p99 {Format.Ms(latency.Platform.ToHandler.P99)} ms; raw RabbitMQ p50 {Format.Ms(latency.RawPublishToConsume.P50)} ms) | {Format.Met(latency.Platform.ToHandler.P50 < LatencyTargetMs && latency.Platform.Lost == 0)} | {thisRun} |");
+        else Carry("latency");
         if (rebuild is not null)
-            L($"| projection rebuild, {Format.Count(rebuild.Events)} events | ≥ {Format.Rate(RebuildTarget)} events/s | {Format.Rate(rebuild.RebuildRate)} events/s{(rebuild.Finished ? "" : $" (did not finish in {Format.Seconds(rebuild.Deadline)})")} | {Format.Met(rebuild.Finished && rebuild.RebuildRate >= RebuildTarget && rebuild.ReadModelCorrect == true)} |");
+            L($"| projection rebuild, {Format.Count(rebuild.Events)} events | ≥ {Format.Rate(RebuildTarget)} events/s | {Format.Rate(rebuild.RebuildRate)} events/s{(rebuild.Finished ? "" : $" (did not finish in {Format.Seconds(rebuild.Deadline)})")} | {Format.Met(rebuild.Finished && rebuild.RebuildRate >= RebuildTarget && rebuild.ReadModelCorrect == true)} | {thisRun} |");
+        else Carry("rebuild");
+        if (publication is not null) PublicationReport.Summary(L, publication, thisRun);
+        else Carry("publication");
+        if (gateway is not null) GatewayReport.Summary(L, gateway, thisRun);
+        else Carry("gateway");
+        foreach (var (section, error) in failures) L($"| {section} | | **did not complete**: {Escape(error.ReplaceLineEndings(" "))} | **NO** | {thisRun} |");
         L();
 
-        if (append is not null) WriteAppend(L, append, prep);
-        if (latency is not null) WriteLatency(L, latency);
-        if (rebuild is not null) WriteRebuild(L, rebuild);
+        // Sections in their order, each from this run or carried over from the replaced file.
+        foreach (var section in BenchOptions.Sections)
+        {
+            if (section == "append" && append is not null) WriteAppend(L, append, prep);
+            else if (section == "latency" && latency is not null) WriteLatency(L, latency);
+            else if (section == "rebuild" && rebuild is not null) WriteRebuild(L, rebuild);
+            else if (section == "publication" && publication is not null) PublicationReport.Write(L, publication);
+            else if (section == "gateway" && gateway is not null) GatewayReport.Write(L, gateway);
+            else if (carried.Blocks.TryGetValue(section, out var block)) md.Append(block);
+        }
         return md.ToString();
     }
 
@@ -260,5 +294,5 @@ internal static class Report
         }
     }
 
-    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
+    public static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 }

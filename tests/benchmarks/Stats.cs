@@ -14,6 +14,7 @@ internal sealed class Distribution
     }
 
     public int Count => _sorted.Length;
+    public IReadOnlyList<double> Samples => _sorted;
     public double P50 => Percentile(50);
     public double P95 => Percentile(95);
     public double P99 => Percentile(99);
@@ -34,6 +35,9 @@ internal static class Format
     public static string Ms(double ms) => double.IsNaN(ms) ? "n/a"
         : ms < 10 ? ms.ToString("0.00", CultureInfo.InvariantCulture)
         : ms.ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>A difference in milliseconds with its sign (+0.12, -0.30).</summary>
+    public static string SignedMs(double ms) => double.IsNaN(ms) ? "n/a" : (ms >= 0 ? "+" : "−") + Ms(Math.Abs(ms));
 
     public static string Rate(double perSecond) => double.IsNaN(perSecond) ? "n/a" : perSecond.ToString("#,0", CultureInfo.InvariantCulture);
 
