@@ -63,11 +63,16 @@ if [ -z "${PPID_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
 fi
 
 # Debian's docker-compose lets the deployment tests validate deploy/compose with Docker's own
-# parser (no engine needed). Optional: without it that one test is skipped with its reason.
-if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1 \
-  && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-  log "installing docker-compose for the Compose file check (optional)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 || warn "docker-compose could not be installed; the Compose check will be skipped"
+# parser (no engine needed). Installed when neither Compose v1 nor the v2 plugin is present.
+if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    log "installing docker-compose for the Compose file check (apt-get install docker-compose)"
+    if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }; then
+      abort_run "apt-get install docker-compose failed: the deployment tests need it"
+    fi
+  else
+    abort_run "docker-compose is missing: install Debian's docker-compose package (as root: apt-get install docker-compose)"
+  fi
 fi
 
 # Same development defaults (and overrides) as infra.sh.

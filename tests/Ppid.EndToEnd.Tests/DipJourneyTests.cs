@@ -90,7 +90,7 @@ public sealed class DipJourneyTests(Suite suite) : IClassFixture<Suite>
 
         // Publish edition 1 once publication has heard of all three ratifications.
         var beforeEdition = DateTimeOffset.UtcNow;
-        var edition = await sop.PublishWhenDraftHasAsync(Ppid, dipEntries: 2, dikEntries: 1, DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd"));
+        var edition = await sop.PublishWhenDraftHasAsync(Ppid, dipEntries: 2, dikEntries: 1);
         edition.GetProperty("number").GetInt32().ShouldBe(1);
         var contentHash = edition.GetProperty("contentHash").GetString()!;
 

@@ -187,7 +187,8 @@ public sealed class Sop(PpidApi registry, PpidApi propose, PpidApi decide, PpidA
         await StepAsync(ratify, atasan, id, "ratification", null, await ConsultAndDetermineAsync(id, etag, name, ppid, tim, decreeNumber), name);
 
     /// <summary>Waits until publication's draft holds every ratified item, then publishes the edition.</summary>
-    public async Task<JsonElement> PublishWhenDraftHasAsync(Actor ppid, int dipEntries, int dikEntries, string effectiveDate)
+    /// <summary>Publishes once the draft has the expected entries; the effective date defaults to the service's today.</summary>
+    public async Task<JsonElement> PublishWhenDraftHasAsync(Actor ppid, int dipEntries, int dikEntries, string? effectiveDate = null)
     {
         await PpidApi.EventuallyAsync("publication's draft",
             () => publish.GetAsync("/api/v1/publication/draft", ppid),

@@ -151,7 +151,7 @@ static async Task SeedAsync(Sop sop)
         var (id, etag) = await sop.ProposeAsync(petugas, proposal, name);
         await sop.ConsultAndRatifyAsync(id, etag, name, ppid, tim, atasan, string.Create(CultureInfo.InvariantCulture, $"188.4/{decree++:000}/PPID/2026"));
     }
-    await sop.PublishWhenDraftHasAsync(ppid, dipEntries: 3, dikEntries: 1, DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+    await sop.PublishWhenDraftHasAsync(ppid, dipEntries: 3, dikEntries: 1);
 }
 
 static async Task WriteSummaryAsync(string output, Uri gateway, string tenant, string key)

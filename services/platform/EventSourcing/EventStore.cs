@@ -26,6 +26,9 @@ public sealed class EventStore(
     public NpgsqlDataSource DataSource => dataSource;
     public EventTypes Types => types;
 
+    /// <summary>The service's clock (recorded-at of appends; consumers measure delays with it).</summary>
+    public TimeProvider Clock => clock;
+
     /// <summary>Appends in its own transaction, with the inline projections, then wakes readers.</summary>
     public async Task<AppendResult> AppendAsync(string streamId, string streamType, ExpectedVersion expected,
         IReadOnlyList<EventData> events, EventMetadata metadata, CancellationToken ct = default)

@@ -54,7 +54,7 @@ public sealed class InboxConsumer<TMessage>(
         activity?.SetTag("ppid.stream", e.StreamId);
         activity?.SetTag("ppid.event_type", e.Type);
         activity?.SetTag("ppid.position", e.Position);
-        PlatformMetrics.ConsumeDelay.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.RecordedAt).TotalSeconds),
+        PlatformMetrics.ConsumeDelay.Record(Math.Max(0, (store.Clock.GetUtcNow() - e.RecordedAt).TotalSeconds),
             new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
         try
         {
