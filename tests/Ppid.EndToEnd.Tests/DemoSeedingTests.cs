@@ -1,5 +1,6 @@
 using System.Net;
 using Ppid.Demo;
+using Ppid.Testing;
 
 namespace Ppid.EndToEnd.Tests;
 
@@ -12,7 +13,7 @@ public sealed class DemoSeedingTests(Suite suite) : IClassFixture<Suite>
     [Fact]
     public async Task The_demo_seeds_a_published_DIP_and_a_key_once()
     {
-        var demo = SuiteProcess.DllPath("deploy/local/demo", "Ppid.Demo");
+        var demo = ServiceProcess.DllPath("deploy/local/demo", "Ppid.Demo");
         var output = Path.Combine(Path.GetTempPath(), $"ppid-demo-{Guid.NewGuid():N}.txt");
         string[] arguments = ["--gateway", suite.Gateway.BaseAddress.ToString(), "--gateway-dll", Suite.GatewayDll, "--tenant", "kota-demo", "--out", output];
         try

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Npgsql;
 using Ppid.Testing;
@@ -28,7 +27,7 @@ public class Suite : IAsyncLifetime
     };
 
     private readonly Dictionary<string, PostgresDatabase> _databases = [];
-    private readonly Dictionary<string, List<SuiteProcess>> _instances = [];
+    private readonly Dictionary<string, List<ServiceProcess>> _instances = [];
 
     public Suite() : this(instancesPerService: 1) { }
 
@@ -44,8 +43,8 @@ public class Suite : IAsyncLifetime
     public RabbitVhost Vhost { get; private set; } = null!;
 
     /// <summary>Each service's first instance, and the gateway.</summary>
-    public Dictionary<string, SuiteProcess> Processes { get; } = [];
-    public SuiteProcess Gateway => Processes["gateway"];
+    public Dictionary<string, ServiceProcess> Processes { get; } = [];
+    public ServiceProcess Gateway => Processes["gateway"];
 
     /// <summary>The secret the services require from the gateway (a fresh one per suite; never a real system's).</summary>
     public string GatewaySecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
@@ -87,18 +86,18 @@ public class Suite : IAsyncLifetime
     };
 
     /// <summary>The instances of a service (one unless <see cref="InstancesPerService"/> says more), in the order the gateway was told them.</summary>
-    public IReadOnlyList<SuiteProcess> Instances(string service) => _instances[service];
+    public IReadOnlyList<ServiceProcess> Instances(string service) => _instances[service];
 
     /// <summary>
     /// Starts instance <paramref name="index"/> of a service again (after a test killed it) with the
     /// same environment and port, so the gateway's configured address reaches it; waits until ready.
     /// </summary>
-    public async Task<SuiteProcess> RestartAsync(string service, int index)
+    public async Task<ServiceProcess> RestartAsync(string service, int index)
     {
         var old = _instances[service][index];
         if (!old.HasExited) throw new InvalidOperationException($"{old.Name} is still running; kill it first.");
         await old.DisposeAsync();
-        var restarted = SuiteProcess.Start(old.Name, SuiteProcess.DllPath(Projects[service].Dir, Projects[service].Assembly), old.Environment, old.BaseAddress.Port);
+        var restarted = ServiceProcess.Start(old.Name, ServiceProcess.DllPath(Projects[service].Dir, Projects[service].Assembly), old.Environment, old.BaseAddress.Port);
         _instances[service][index] = restarted;
         if (index == 0) Processes[service] = restarted;
         await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
@@ -108,13 +107,13 @@ public class Suite : IAsyncLifetime
     /// <summary>The PostgreSQL <c>Application Name</c> of instance <paramref name="index"/> of a service: how a test tells instances apart in <c>pg_stat_activity</c>.</summary>
     public static string InstanceName(string service, int index) => $"{service}-{index}";
 
-    private static SuiteProcess Launch(string name, int index, Dictionary<string, string> environment)
+    private static ServiceProcess Launch(string name, int index, Dictionary<string, string> environment)
     {
         var instanceEnvironment = new Dictionary<string, string>(environment);
         if (instanceEnvironment.TryGetValue("ConnectionStrings__Postgres", out var connectionString))
             instanceEnvironment["ConnectionStrings__Postgres"] =
                 new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = InstanceName(name, index) }.ConnectionString;
-        return SuiteProcess.Start(InstanceName(name, index), SuiteProcess.DllPath(Projects[name].Dir, Projects[name].Assembly), instanceEnvironment);
+        return ServiceProcess.Start(InstanceName(name, index), ServiceProcess.DllPath(Projects[name].Dir, Projects[name].Assembly), instanceEnvironment);
     }
 
     /// <summary>
@@ -131,19 +130,15 @@ public class Suite : IAsyncLifetime
     /// <summary>Runs <c>dotnet {dll} {arguments}</c> with the gateway's database as <c>ConnectionStrings__Postgres</c>; answers exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> RunToolAsync(string dll, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        info.Environment["ConnectionStrings__Postgres"] = _databases["gateway"].ConnectionString;
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        var (exitCode, output, error) = await ServiceProcess.RunToolAsync(dll, arguments, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = _databases["gateway"].ConnectionString,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        });
+        return (exitCode, output + error);
     }
 
-    public static string GatewayDll => SuiteProcess.DllPath(Projects["gateway"].Dir, Projects["gateway"].Assembly);
+    public static string GatewayDll => ServiceProcess.DllPath(Projects["gateway"].Dir, Projects["gateway"].Assembly);
 
     /// <summary>A client of the gateway (no key).</summary>
     public HttpClient Client() => new() { BaseAddress = Gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

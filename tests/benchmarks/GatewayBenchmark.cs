@@ -55,18 +55,19 @@ internal sealed class GatewayBenchmark(BenchOptions options, Action<string> log)
     {
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
-        await using var registry = ServiceProcess.Start(options.Repo, "registry", ServiceProcess.DllPath(options.Repo, "services/registry", "Ppid.Registry"), new Dictionary<string, string>
+        await using var registry = ServiceProcess.Start("registry", ServiceProcess.DllPath("services/registry", "Ppid.Registry"), new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__Postgres"] = registryDb.ConnectionString,
             ["ConnectionStrings__RabbitMq"] = vhost.Uri.ToString(),
             ["Platform__GatewaySecret"] = secret,
-        });
+        }, logDirectory: options.LogDirectory);
         await registry.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
 
-        var gatewayDll = ServiceProcess.DllPath(options.Repo, "gateway", "Ppid.Gateway");
-        var keyOutput = await ServiceProcess.RunToolAsync(gatewayDll, ["keys", "create", "--tenant", Tenant, "--scopes", "registry:write", "--client", "bench"],
+        var gatewayDll = ServiceProcess.DllPath("gateway", "Ppid.Gateway");
+        var (exitCode, keyOutput, keyError) = await ServiceProcess.RunToolAsync(gatewayDll, ["keys", "create", "--tenant", Tenant, "--scopes", "registry:write", "--client", "bench"],
             new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = gatewayDb.ConnectionString });
+        if (exitCode != 0) throw new InvalidOperationException($"keys create exited with {exitCode}: {keyError}");
         var key = keyOutput.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("key:", StringComparison.Ordinal))?["key:".Length..].Trim()
             ?? throw new InvalidOperationException($"keys create printed no key: {keyOutput}");
 
@@ -82,7 +83,7 @@ internal sealed class GatewayBenchmark(BenchOptions options, Action<string> log)
         // so the other three names point at the same registry process (its /health/ready answers for them).
         foreach (var name in new[] { "registry", "classification", "publication", "archive" })
             gatewayEnv[$"Gateway__Services__{name}"] = registry.BaseAddress.ToString().TrimEnd('/');
-        await using var gateway = ServiceProcess.Start(options.Repo, "gateway", gatewayDll, gatewayEnv);
+        await using var gateway = ServiceProcess.Start("gateway", gatewayDll, gatewayEnv, logDirectory: options.LogDirectory);
         await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         log($"gateway: registry process {registry.Pid} at {registry.BaseAddress}, gateway process {gateway.Pid} at {gateway.BaseAddress}");
 

@@ -100,6 +100,9 @@ namespace Ppid.Benchmarks
         public bool Quick { get; init; }
         public required string Output { get; init; }
         public required string Repo { get; init; }
+
+        /// <summary>Where the services the benchmarks start write their logs.</summary>
+        public string LogDirectory => Path.Combine(Repo, "tests", "benchmarks", "out", "logs");
         public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
         public TimeSpan AppendWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);

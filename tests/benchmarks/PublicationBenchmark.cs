@@ -52,14 +52,14 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
     {
         var items = options.PublicationItems;
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        var dll = ServiceProcess.DllPath(options.Repo, "services/publication", "Ppid.Publication");
-        await using var service = ServiceProcess.Start(options.Repo, "publication", dll, new Dictionary<string, string>
+        var dll = ServiceProcess.DllPath("services/publication", "Ppid.Publication");
+        await using var service = ServiceProcess.Start("publication", dll, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
             ["ConnectionStrings__RabbitMq"] = vhost.Uri.ToString(),
             ["Platform__GatewaySecret"] = secret,
-        });
+        }, logDirectory: options.LogDirectory);
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         log($"publication: process {service.Pid} ready at {service.BaseAddress} (log {service.LogPath})");
 

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ppid.Testing;
+
+/// <summary>
+/// A service of the suite as a real process, as it runs in production: <c>dotnet Ppid.X.dll</c> from
+/// the repository's build output (the configuration the caller itself was built in), on a loopback
+/// port, its output in a log file. The end-to-end tests and the benchmarks start the suite with it.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    public string Name { get; }
+    public Uri BaseAddress { get; }
+    public string LogPath { get; }
+    public IReadOnlyDictionary<string, string> Environment { get; }
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    private ServiceProcess(string name, Uri baseAddress, Process process, StreamWriter log, string logPath, IReadOnlyDictionary<string, string> environment)
+    {
+        Name = name;
+        BaseAddress = baseAddress;
+        _process = process;
+        _log = log;
+        LogPath = logPath;
+        Environment = environment;
+    }
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Ppid.sln"))) return dir.FullName;
+            throw new InvalidOperationException("The repository root (with Ppid.sln) is not above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>The built dll of a project of the suite, e.g. ("services/registry", "Ppid.Registry"), in the caller's configuration.</summary>
+    public static string DllPath(string projectDir, string assembly)
+    {
+        // bin/<Configuration>/<tfm>/ of the calling assembly names the configuration to use.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot, projectDir, "bin", here.Parent!.Name, here.Name, assembly + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (tests/run.sh and tests/benchmarks/run.sh build it).");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts <paramref name="dll"/> on <paramref name="port"/> (a free one by default), logging to <paramref name="logDirectory"/> (default: logs/ beside the caller).</summary>
+    public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, int? port = null, string? logDirectory = null)
+    {
+        var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
+        logDirectory ??= Path.Combine(AppContext.BaseDirectory, "logs");
+        Directory.CreateDirectory(logDirectory);
+        var logPath = Path.Combine(logDirectory, $"{name}-{Guid.NewGuid():N}"[..(name.Length + 13)] + ".log");
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        var info = Dotnet(dll, ["--urls", url.ToString().TrimEnd('/')], environment);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServiceProcess(name, url, process, log, logPath, environment);
+    }
+
+    /// <summary>Runs <c>dotnet dll args</c> to completion (a command-line tool of the suite).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToolAsync(string dll, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        using var process = Process.Start(Dotnet(dll, args, environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo Dotnet(string dll, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!, // the content root: the dll's appsettings*.json
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return info;
+    }
+
+    /// <summary>Waits for <c>/health/ready</c> (wall-clock deadline: a real process starts in real time); fails with the last answer and the log's tail.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(3) };
+        var waited = Stopwatch.StartNew();
+        var last = "no answer";
+        while (waited.Elapsed < timeout)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} during start-up:\n{Tail()}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (response.IsSuccessStatusCode) return;
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{Name} not ready after {timeout}: {last}\n{Tail()}");
+    }
+
+    /// <summary>CPU time the process has used so far (utime + stime).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+    }
+
+    public string Tail(int lines = 40)
+    {
+        lock (_log)
+        {
+            _log.Flush();
+            using var reader = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var text = new StreamReader(reader);
+            return string.Join('\n', text.ReadToEnd().Split('\n').TakeLast(lines));
+        }
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to clean up (fault tests).</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        lock (_log) _log.Dispose();
+    }
+}
