@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using Ppid.Demo;
+using Ppid.Testing;
 
 namespace Ppid.EndToEnd.Tests;
 

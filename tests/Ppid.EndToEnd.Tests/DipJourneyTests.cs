@@ -1,7 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Ppid.Demo;
+using Ppid.Testing;
 
 namespace Ppid.EndToEnd.Tests;
 

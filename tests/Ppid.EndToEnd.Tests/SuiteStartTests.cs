@@ -1,4 +1,5 @@
 using System.Net;
+using Ppid.Testing;
 using Xunit;
 
 namespace Ppid.EndToEnd.Tests;

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using Npgsql;
-using Ppid.Testing;
 using Xunit;
 
-namespace Ppid.EndToEnd.Tests;
+namespace Ppid.Testing;
 
 /// <summary>
 /// The whole suite for one test class: a fresh database per service, one fresh vhost, the four
