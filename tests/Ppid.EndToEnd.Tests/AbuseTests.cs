@@ -7,24 +7,6 @@ using Ppid.Testing;
 
 namespace Ppid.EndToEnd.Tests;
 
-/// <summary>The suite with a rate limit high enough that the abuse reaches the services instead of stopping at 429.</summary>
-public sealed class UnthrottledSuite : Suite
-{
-    protected override Dictionary<string, string> ServiceEnvironment(string name)
-    {
-        var environment = base.ServiceEnvironment(name);
-        if (name == "gateway")
-        {
-            foreach (var limit in (string[])["RateLimit", "AnonymousRateLimit"])
-            {
-                environment[$"Gateway__{limit}__TokenLimit"] = "1000000";
-                environment[$"Gateway__{limit}__TokensPerPeriod"] = "1000000";
-            }
-        }
-        return environment;
-    }
-}
-
 /// <summary>
 /// Issue 7: keys, scopes, roles and tenants are enforced at the door, and about a thousand
 /// malformed or hostile requests across the API get only 4xx answers and change nothing.

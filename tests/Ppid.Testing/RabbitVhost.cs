@@ -83,6 +83,13 @@ public sealed class RabbitVhost : IAsyncDisposable
         return info?.Messages ?? 0;
     }
 
+    /// <summary>Every queue of this vhost with its messages (ready and unacknowledged), from the management API's statistics (a few seconds old).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> QueuesAsync()
+    {
+        var queues = await _http.GetFromJsonAsync<List<NamedQueueInfo>>($"api/queues/{Name}") ?? [];
+        return queues.ToDictionary(q => q.Name, q => q.Messages ?? 0, StringComparer.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Environment.GetEnvironmentVariable("PPID_TEST_KEEP_DB") != "1")
@@ -91,4 +98,6 @@ public sealed class RabbitVhost : IAsyncDisposable
     }
 
     private sealed record QueueInfo(long Messages);
+
+    private sealed record NamedQueueInfo(string Name, long? Messages);
 }

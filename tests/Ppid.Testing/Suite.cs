@@ -103,6 +103,18 @@ public class Suite : IAsyncLifetime
         return restarted;
     }
 
+    /// <summary>Starts the gateway again (after a test killed it) with the same environment and port; waits until ready.</summary>
+    public async Task<ServiceProcess> RestartGatewayAsync()
+    {
+        var old = Gateway;
+        if (!old.HasExited) throw new InvalidOperationException($"{old.Name} is still running; kill it first.");
+        await old.DisposeAsync();
+        var restarted = ServiceProcess.Start(old.Name, GatewayDll, old.Environment, old.BaseAddress.Port);
+        Processes["gateway"] = restarted;
+        await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        return restarted;
+    }
+
     /// <summary>The PostgreSQL <c>Application Name</c> of instance <paramref name="index"/> of a service: how a test tells instances apart in <c>pg_stat_activity</c>.</summary>
     public static string InstanceName(string service, int index) => $"{service}-{index}";
 

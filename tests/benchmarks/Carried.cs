@@ -20,6 +20,7 @@ internal sealed partial record Carried(IReadOnlyDictionary<string, string> Block
         ["rebuild"] = ("## 3. Projection rebuild", "| projection rebuild", "| load average during projection rebuild"),
         ["publication"] = ("## 4. Publication", "| publication:", "| load average during publication"),
         ["gateway"] = ("## 5. Gateway", "| gateway:", "| load average during gateway"),
+        ["suite"] = ("## 6. The whole suite", "| suite:", "| load average during the whole suite"),
     };
 
     public static Carried From(string previous, IReadOnlyList<string> sections)

@@ -3,7 +3,7 @@ using System.Globalization;
 using Ppid.Benchmarks;
 
 // tests/benchmarks/run.sh builds and runs this; see docs/benchmarks.md for what it measures.
-//   Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway] [--rebuild-events N] [--publication-items N]
+//   Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway,suite] [--rebuild-events N] [--publication-items N] [--rate COMMANDS_PER_SECOND]
 // PPID_BENCH_QUICK=1 is the same as --quick.
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -17,7 +17,7 @@ try
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync(e.Message);
-    await Console.Error.WriteLineAsync("usage: Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway] [--rebuild-events N] [--publication-items N]");
+    await Console.Error.WriteLineAsync("usage: Ppid.Benchmarks [--quick] [--output FILE] [--repo DIR] [--only append,latency,rebuild,publication,gateway,suite] [--rebuild-events N] [--publication-items N] [--rate COMMANDS_PER_SECOND]");
     return 2;
 }
 
@@ -81,11 +81,23 @@ if (options.Runs("gateway"))
     }
     loads.Add(("gateway overhead", before, Machine.LoadAverage()));
 }
+SuiteLoadResults? suiteLoad = null;
+if (options.Runs("suite"))
+{
+    var before = Machine.LoadAverage();
+    try { suiteLoad = await new SuiteLoadBenchmark(options, Log).RunAsync(); }
+    catch (Exception e) when (e is not OutOfMemoryException)
+    {
+        Log($"suite load failed: {e}");
+        failures.Add(("suite", e.Message));
+    }
+    loads.Add(("the whole suite under load", before, Machine.LoadAverage()));
+}
 
 // Sections not run this time keep their results from the file being replaced, marked with that run's date.
 var previous = File.Exists(options.Output) ? await File.ReadAllTextAsync(options.Output) : null;
 var carried = previous is null ? Carried.None : Carried.From(previous, BenchOptions.Sections.Where(s => !options.Runs(s)).ToList());
-var report = Report.Write(options, machine, loadBefore, loads, clock.Elapsed, append, latency, rebuild, prep, publication, gateway, failures, carried);
+var report = Report.Write(options, machine, loadBefore, loads, clock.Elapsed, append, latency, rebuild, prep, publication, gateway, suiteLoad, failures, carried);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
 await File.WriteAllTextAsync(options.Output, report);
 Log($"wrote {options.Output} in {Format.Seconds(clock.Elapsed)}");
@@ -121,10 +133,14 @@ namespace Ppid.Benchmarks
         public int CachedRequests => Quick ? 30 : 300;
         public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 4, 16];
         public TimeSpan GatewayWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+        public IReadOnlyList<int> SuiteTenantCounts => Quick ? [1, 10] : [1, 10, 100];
+        public int SuiteItems => Quick ? 40 : 200;
+        public double SuiteCommandsPerSecond { get; init; } = 50;
+        public TimeSpan SuiteIdleSettle => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
         public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
         public int GatewayRepetitions => Quick ? 1 : 2;
 
-        public static readonly string[] Sections = ["append", "latency", "rebuild", "publication", "gateway"];
+        public static readonly string[] Sections = ["append", "latency", "rebuild", "publication", "gateway", "suite"];
 
         public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
@@ -136,6 +152,7 @@ namespace Ppid.Benchmarks
             var only = new HashSet<string>(StringComparer.Ordinal);
             long? rebuildEvents = null;
             int? publicationItems = null;
+            double rate = 50;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -150,6 +167,7 @@ namespace Ppid.Benchmarks
                         break;
                     case "--rebuild-events": rebuildEvents = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--publication-items": publicationItems = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
@@ -165,6 +183,7 @@ namespace Ppid.Benchmarks
                 Only = only,
                 RebuildEvents = rebuildEvents ?? (quick ? 100_000 : 1_000_000),
                 PublicationItems = publicationItems ?? (quick ? 1_000 : 10_000),
+                SuiteCommandsPerSecond = rate,
             };
         }
     }

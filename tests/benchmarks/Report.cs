@@ -19,7 +19,7 @@ internal static class Report
 
     public static string Write(BenchOptions options, MachineInfo machine, string loadBefore, IReadOnlyList<(string Section, string Before, string After)> loads,
         TimeSpan took, AppendResults? append, LatencyResults? latency, RebuildResults? rebuild, ClientPrepCost? prep,
-        PublicationResults? publication, GatewayResults? gateway, IReadOnlyList<(string Section, string Error)> failures, Carried carried)
+        PublicationResults? publication, GatewayResults? gateway, SuiteLoadResults? suite, IReadOnlyList<(string Section, string Error)> failures, Carried carried)
     {
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
@@ -83,6 +83,8 @@ internal static class Report
         else Carry("publication");
         if (gateway is not null) GatewayReport.Summary(L, gateway, thisRun);
         else Carry("gateway");
+        if (suite is not null) SuiteLoadReport.Summary(L, suite, thisRun);
+        else Carry("suite");
         foreach (var (section, error) in failures) L($"| {section} | | **did not complete**: {Escape(error.ReplaceLineEndings(" "))} | **NO** | {thisRun} |");
         L();
 
@@ -94,6 +96,7 @@ internal static class Report
             else if (section == "rebuild" && rebuild is not null) WriteRebuild(L, rebuild);
             else if (section == "publication" && publication is not null) PublicationReport.Write(L, publication);
             else if (section == "gateway" && gateway is not null) GatewayReport.Write(L, gateway);
+            else if (section == "suite" && suite is not null) SuiteLoadReport.Write(L, suite);
             else if (carried.Blocks.TryGetValue(section, out var block)) md.Append(block);
         }
         return md.ToString();

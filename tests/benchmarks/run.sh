@@ -2,12 +2,12 @@
 # Runs the PPID Suite benchmarks and writes docs/benchmarks.md (see that file for what is measured).
 #   tests/benchmarks/run.sh                 full run (about 10 minutes), rewrites docs/benchmarks.md
 #   tests/benchmarks/run.sh --quick         smoke run (about 2.5 minutes), writes tests/benchmarks/out/benchmarks-quick.md
-#   tests/benchmarks/run.sh --only latency  some sections only (append, latency, rebuild, publication, gateway; also
+#   tests/benchmarks/run.sh --only latency  some sections only (append, latency, rebuild, publication, gateway, suite; also
 #                                           writes to out/ unless --output docs/benchmarks.md, which keeps the other sections' results)
 #   tests/benchmarks/run.sh --output FILE   write the report elsewhere
 # PPID_BENCH_QUICK=1 is the same as --quick. Starts PostgreSQL and RabbitMQ (deploy/local/infra.sh,
-# idempotent), builds tests/benchmarks and the services it runs as processes (publication, registry,
-# gateway) in Release, then runs the harness. Numbers are only as good as
+# idempotent), builds tests/benchmarks and the services it runs as processes (all four and the
+# gateway) in Release, then runs the harness. `--rate N` sets the suite section's commands per second (default 50). Numbers are only as good as
 # the machine is quiet: the report records the load average; run it when nothing else is busy.
 set -euo pipefail
 
@@ -37,7 +37,8 @@ export PPID_TEST_RABBITMQ="${PPID_TEST_RABBITMQ:-amqp://$rabbit_user:$rabbit_pas
 export PPID_TEST_RABBITMQ_MANAGEMENT="${PPID_TEST_RABBITMQ_MANAGEMENT:-http://$rabbit_user:$rabbit_password@127.0.0.1:15672/}"
 
 log "building tests/benchmarks and the services it starts (Release)"
-for project in tests/benchmarks/Ppid.Benchmarks.csproj services/publication/Ppid.Publication.csproj services/registry/Ppid.Registry.csproj gateway/Ppid.Gateway.csproj; do
+for project in tests/benchmarks/Ppid.Benchmarks.csproj services/publication/Ppid.Publication.csproj services/registry/Ppid.Registry.csproj \
+  services/classification/Ppid.Classification.csproj services/archive/Ppid.Archive.csproj gateway/Ppid.Gateway.csproj; do
   dotnet build "$project" -c Release -nologo -v quiet
 done
 

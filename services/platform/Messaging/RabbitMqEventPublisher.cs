@@ -108,8 +108,17 @@ public sealed class RabbitMqEventPublisher(Uri amqp, string serviceName, EventTy
             DeliveryMode = DeliveryModes.Persistent,
             Headers = headers,
         };
-        await channel.BasicPublishAsync(type.Name, routingKey: "", mandatory: false, basicProperties: properties,
-            body: Encoding.UTF8.GetBytes(e.Data), cancellationToken: ct);
+        try
+        {
+            await channel.BasicPublishAsync(type.Name, routingKey: "", mandatory: false, basicProperties: properties,
+                body: Encoding.UTF8.GetBytes(e.Data), cancellationToken: ct);
+        }
+        catch (Exception failure)
+        {
+            // Not confirmed (nacked, channel closed, timed out): the batch goes again, and the trace shows this attempt failed.
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+            throw;
+        }
     }
 
     private async Task<IChannel> ChannelAsync(CancellationToken ct)

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ppid.Testing.Load;
+
+namespace Ppid.Benchmarks;
+
+/// <summary>Resident memory of each process of the suite: settled after start (idle), and the peak sampled under load.</summary>
+internal sealed record ServiceMemory(string Service, double IdleMb, double PeakUnderLoadMb);
+
+/// <summary>One tenant count's run of the whole suite under the SOP load.</summary>
+internal sealed record SuiteLoadRun(int Tenants, SopLoadResult Load, ReconciliationResult Reconciliation, IReadOnlyList<ServiceMemory> Memory);
+
+internal sealed record SuiteLoadResults(IReadOnlyList<SuiteLoadRun> Runs, double CommandsPerSecond, int Items);
+
+/// <summary>
+/// Issue 9: the whole suite (four services and the gateway as Release processes, Production
+/// configuration, fresh databases and vhost) under the SOP load driver (<see cref="SopLoad"/>) at a
+/// set command rate, for 1, 10 and 100 tenants sharing the same number of items. Per run: command
+/// latency, ratification → public page and → archive, throughput, refusals, the reconciliation, and
+/// each process's resident memory idle and at its peak under the load.
+/// </summary>
+internal sealed class SuiteLoadBenchmark(BenchOptions options, Action<string> log)
+{
+    public async Task<SuiteLoadResults> RunAsync()
+    {
+        var runs = new List<SuiteLoadRun>();
+        foreach (var tenants in options.SuiteTenantCounts) runs.Add(await RunAsync(tenants));
+        return new SuiteLoadResults(runs, options.SuiteCommandsPerSecond, options.SuiteItems);
+    }
+
+    private async Task<SuiteLoadRun> RunAsync(int tenantCount)
+    {
+        log($"suite load: {tenantCount} tenant(s), {options.SuiteItems} items, {options.SuiteCommandsPerSecond} commands/s: starting the suite");
+        var suite = new UnthrottledSuite();
+        try
+        {
+            await suite.InitializeAsync();
+            // Idle: after start-up work (migrations, first connections) has settled.
+            await Task.Delay(options.SuiteIdleSettle);
+            var idle = suite.Processes.ToDictionary(p => p.Key, p => ResidentMb(p.Value.Pid));
+            log($"suite load: idle RSS {string.Join(", ", idle.Select(kv => $"{kv.Key} {kv.Value:0} MB"))}");
+
+            using var http = suite.Client();
+            var perTenant = Math.Max(1, options.SuiteItems / tenantCount);
+            var loadOptions = new SopLoadOptions
+            {
+                Tenants = tenantCount,
+                ItemsPerTenant = perTenant,
+                ItemsPerRound = Math.Min(10, perTenant),
+                CommandsPerSecond = options.SuiteCommandsPerSecond,
+            };
+            var tenants = await SopLoad.PrepareTenantsAsync(http, loadOptions, t => suite.CreateKeyAsync(t, SopLoad.AllScopes, "load-benchmark"));
+            log($"suite load: {tenantCount} tenant(s) prepared; running");
+
+            var peak = idle.ToDictionary(kv => kv.Key, kv => kv.Value);
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    foreach (var (name, process) in suite.Processes) peak[name] = Math.Max(peak[name], ResidentMb(process.Pid));
+                    try { await Task.Delay(500, sampling.Token); } catch (OperationCanceledException) { }
+                }
+            });
+            var result = await new SopLoad(http, tenants, loadOptions).RunAsync();
+            await sampling.CancelAsync();
+            await sampler;
+            log($"suite load: {result.AcceptedCommands} commands at {result.Throughput:0.0}/s; ratification → public p99 {SopLoadReport.Ms(result.RatificationToPublic.P99)} ms; reconciling");
+
+            var reconciliation = await SopReconciliation.CheckAsync(suite, tenants, TimeSpan.FromSeconds(120));
+            if (!reconciliation.Holds) log("suite load: reconciliation problems: " + string.Join("; ", reconciliation.Problems));
+            return new SuiteLoadRun(tenantCount, result, reconciliation,
+                [.. idle.Keys.Select(name => new ServiceMemory(name, idle[name], peak[name]))]);
+        }
+        finally
+        {
+            await suite.DisposeAsync();
+        }
+    }
+
+    /// <summary>VmRSS of a process, in MB (from /proc).</summary>
+    private static double ResidentMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return double.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        throw new InvalidOperationException($"no VmRSS for process {pid}");
+    }
+}
+
+internal static class SuiteLoadReport
+{
+    public const double RatificationToPublicP99TargetMs = 100;
+    public const double CommandsPerSecondTarget = 50;
+    public const double IdleMemoryTargetMb = 150;
+
+    public static void Summary(Line L, SuiteLoadResults r, string run)
+    {
+        foreach (var x in r.Runs)
+        {
+            var p99 = x.Load.RatificationToPublic.P99;
+            L($"| suite: serta-merta ratification → public page p99, {x.Tenants} tenant{(x.Tenants == 1 ? "" : "s")}, {Format.Rate(r.CommandsPerSecond)} commands/s | < {RatificationToPublicP99TargetMs} ms at {CommandsPerSecondTarget} commands/s | {Format.Ms(p99)} ms (p50 {Format.Ms(x.Load.RatificationToPublic.P50)} ms; {x.Load.Throughput:0.0} commands/s achieved) | {Format.Met(p99 < RatificationToPublicP99TargetMs && x.Load.Throughput >= CommandsPerSecondTarget * 0.95 && x.Reconciliation.Holds)} | {run} |");
+        }
+        foreach (var x in r.Runs.Take(1))
+            foreach (var m in x.Memory)
+                L($"| suite: {m.Service} resident memory idle | < {IdleMemoryTargetMb} MB | {m.IdleMb:0} MB (peak under load {m.PeakUnderLoadMb:0} MB) | {Format.Met(m.IdleMb < IdleMemoryTargetMb)} | {run} |");
+    }
+
+    public static void Write(Line L, SuiteLoadResults r)
+    {
+        L("## 6. The whole suite under the SOP load");
+        L();
+        L($"The four services and the gateway as Release processes in Production mode (one instance each, fresh databases and vhost");
+        L($"per run), driven through the gateway by the SOP load driver (`tests/Ppid.Testing/Load/SopLoad.cs`) at {Format.Rate(r.CommandsPerSecond)} commands/s:");
+        L($"{Format.Count(r.Items)} items in all, spread over 1, 10 and 100 tenants, each through a DIP update cycle (register, submit, verify, close), the");
+        L("classification workflow (proposal — with a full consequence test for exempt items —, two consultations, meeting, determination,");
+        L("ratification) and an edition per round of up to 10 items; the items rotate through serta-merta, berkala, setiap saat and dikecualikan.");
+        L("Serta-merta items go public on ratification (publication's fast path): the driver polls their public page every 5 ms and the");
+        L("archive's item history every 20 ms from the ratification's answer. Every run ends with the reconciliation of `SopReconciliation`");
+        L("(per tenant and event type, stored events = accepted commands; the archive's ledger holds every event of every service once).");
+        L("Resident memory (VmRSS) is read from /proc: idle = after start-up and a settle time, peak = the highest sample (every 0.5 s) under load.");
+        L("The gateway's per-key rate limit is raised for these runs (one key per tenant does the work of a body's whole staff).");
+        L();
+        L("| tenants | commands accepted | achieved commands/s | command latency p50 / p95 / p99 ms | serta-merta ratification → public p50 / p95 / p99 ms | → archive history p50 / p99 ms | edition → archived p50 / p99 ms | refused attempts | reconciliation |");
+        L("|---|---|---|---|---|---|---|---|---|");
+        foreach (var x in r.Runs)
+        {
+            var l = x.Load;
+            L($"| {x.Tenants} | {Format.Count(l.AcceptedCommands)} | {l.Throughput:0.0} | {Format.Ms(l.CommandLatency.P50)} / {Format.Ms(l.CommandLatency.P95)} / {Format.Ms(l.CommandLatency.P99)} | " +
+              $"{Format.Ms(l.RatificationToPublic.P50)} / {Format.Ms(l.RatificationToPublic.P95)} / {Format.Ms(l.RatificationToPublic.P99)} (n = {l.RatificationToPublic.Count}) | " +
+              $"{Format.Ms(l.RatificationToArchived.P50)} / {Format.Ms(l.RatificationToArchived.P99)} | {Format.Ms(l.EditionToArchived.P50)} / {Format.Ms(l.EditionToArchived.P99)} | " +
+              $"{l.Refusals.Count} | {(x.Reconciliation.Holds ? $"{x.Reconciliation.Checks.Count} checks hold" : "**" + string.Join("; ", x.Reconciliation.Problems) + "**")} |");
+        }
+        L();
+        L("Resident memory per process (MB), idle / peak under load:");
+        L();
+        L("| tenants | " + string.Join(" | ", r.Runs[0].Memory.Select(m => m.Service)) + " |");
+        L("|---|" + string.Concat(r.Runs[0].Memory.Select(_ => "---|")));
+        foreach (var x in r.Runs)
+            L($"| {x.Tenants} | " + string.Join(" | ", x.Memory.Select(m => $"{m.IdleMb:0} / {m.PeakUnderLoadMb:0}")) + " |");
+        L();
+        L("Command latency per command, the first run:");
+        L();
+        L("| command | p50 / p95 / p99 / max |");
+        L("|---|---|");
+        foreach (var (command, d) in r.Runs[0].Load.LatencyByCommand.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            L($"| {command} | {SopLoadReport.Percentiles(d)} |");
+        foreach (var x in r.Runs)
+        {
+            foreach (var line in x.Load.Unexpected) L($"- {x.Tenants} tenant(s), unexpected: {line}");
+            foreach (var line in x.Load.NotSeen) L($"- {x.Tenants} tenant(s), not seen: {line}");
+        }
+        L();
+    }
+}
