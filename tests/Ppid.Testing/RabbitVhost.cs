@@ -90,6 +90,13 @@ public sealed class RabbitVhost : IAsyncDisposable
         return queues.ToDictionary(q => q.Name, q => q.Messages ?? 0, StringComparer.Ordinal);
     }
 
+    /// <summary>Sets the test user's permissions on this vhost (regular expressions over resource names; "^$" allows nothing).</summary>
+    public async Task SetPermissionsAsync(string configure, string write, string read)
+    {
+        var user = Uri.UnescapeDataString(TestInfrastructure.RabbitMqManagement.UserInfo).Split(':')[0];
+        (await _http.PutAsJsonAsync($"api/permissions/{Name}/{user}", new { configure, write, read })).EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Environment.GetEnvironmentVariable("PPID_TEST_KEEP_DB") != "1")

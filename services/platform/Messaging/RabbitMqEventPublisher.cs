@@ -74,6 +74,7 @@ public sealed class RabbitMqEventPublisher(Uri amqp, string serviceName, EventTy
         // The publish belongs to the trace of the request that appended the event, although it happens later.
         ActivityContext.TryParse(metadata.TraceParent, metadata.TraceState, out var parent);
         using var activity = ActivitySource.StartActivity("forward " + e.Type, ActivityKind.Producer, parent);
+        activity?.SetTag("ppid.service", serviceName);
         activity?.SetTag("ppid.tenant", e.Tenant);
         activity?.SetTag("ppid.stream", e.StreamId);
         activity?.SetTag("ppid.event_type", e.Type);
