@@ -9,8 +9,8 @@ namespace Ppid.Demo;
 /// <summary>The person and SOP role a step is taken as (the gateway checks the key may assert the role).</summary>
 public sealed record Actor(string Id, string Role);
 
-/// <summary>One answer of the API, read whole: status, body text, ETag and content type.</summary>
-public sealed record ApiAnswer(HttpStatusCode Status, string Body, string? ETag, string? ContentType, Uri? Location)
+/// <summary>One answer of the API, read whole: status, body text, ETag and content type; <c>Replayed</c> when it is the stored answer of an earlier request with the same Idempotency-Key.</summary>
+public sealed record ApiAnswer(HttpStatusCode Status, string Body, string? ETag, string? ContentType, Uri? Location, bool Replayed = false)
 {
     public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
 
@@ -47,7 +47,8 @@ public sealed class PpidApi(HttpClient http, string? key)
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await Http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
-        return new ApiAnswer(response.StatusCode, text, response.Headers.ETag?.Tag, response.Content.Headers.ContentType?.MediaType, response.Headers.Location);
+        return new ApiAnswer(response.StatusCode, text, response.Headers.ETag?.Tag, response.Content.Headers.ContentType?.MediaType, response.Headers.Location,
+            response.Headers.TryGetValues("Idempotent-Replayed", out var replayed) && replayed.Contains("true"));
     }
 
     public Task<ApiAnswer> GetAsync(string path, Actor? actor = null, CancellationToken ct = default) => SendAsync(HttpMethod.Get, path, actor: actor, ct: ct);

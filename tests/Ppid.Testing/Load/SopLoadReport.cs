@@ -39,6 +39,7 @@ public static class SopLoadReport
             s.AppendLine("|---|---|");
             foreach (var (kind, count) in r.RefusalsByKind.OrderByDescending(kv => kv.Value)) s.AppendLine(Invariant, $"| {kind} | {count} |");
         }
+        foreach (var line in r.RefusedButApplied) s.AppendLine(Invariant, $"- **refused, yet applied**: {line}");
         foreach (var line in r.Unexpected) s.AppendLine(Invariant, $"- unexpected: {line}");
         foreach (var line in r.NotSeen) s.AppendLine(Invariant, $"- not seen: {line}");
         return s.ToString();
