@@ -11,13 +11,14 @@ namespace Ppid.Testing;
 public sealed class RabbitVhost : IAsyncDisposable
 {
     private readonly HttpClient _http;
+    private readonly string? _node;
 
-    private RabbitVhost(string name, HttpClient http)
+    private RabbitVhost(string name, HttpClient http, Infrastructure infrastructure)
     {
         Name = name;
         _http = http;
-        var broker = TestInfrastructure.RabbitMq;
-        Uri = new UriBuilder(broker) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
+        _node = infrastructure.RabbitMqNode;
+        Uri = new UriBuilder(infrastructure.RabbitMq) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
     }
 
     public string Name { get; }
@@ -25,9 +26,11 @@ public sealed class RabbitVhost : IAsyncDisposable
     /// <summary>amqp://user:password@host:port/vhost</summary>
     public Uri Uri { get; }
 
-    public static async Task<RabbitVhost> CreateAsync(string prefix = "ppid_test")
+    /// <summary>Creates the vhost on <paramref name="infrastructure"/>'s broker (default: <see cref="Infrastructure.Shared"/>).</summary>
+    public static async Task<RabbitVhost> CreateAsync(string prefix = "ppid_test", Infrastructure? infrastructure = null)
     {
-        var management = TestInfrastructure.RabbitMqManagement;
+        infrastructure ??= Infrastructure.Shared;
+        var management = infrastructure.RabbitMqManagement;
         var credentials = Uri.UnescapeDataString(management.UserInfo);
         var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
@@ -43,7 +46,7 @@ public sealed class RabbitVhost : IAsyncDisposable
             http.Dispose();
             throw new InvalidOperationException($"Cannot reach the RabbitMQ management API at {http.BaseAddress}: {e.Message}. {TestInfrastructure.HowToStart}", e);
         }
-        return new RabbitVhost(name, http);
+        return new RabbitVhost(name, http, infrastructure);
     }
 
     /// <summary>
@@ -53,8 +56,9 @@ public sealed class RabbitVhost : IAsyncDisposable
     /// </summary>
     public async Task CloseAllConnectionsAsync()
     {
+        string[] node = _node is null ? [] : ["-n", _node];
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("rabbitmqctl",
-            ["-q", "close_all_connections", "-p", Name, "test: simulated broker fault"])
+            [.. node, "-q", "close_all_connections", "-p", Name, "test: simulated broker fault"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

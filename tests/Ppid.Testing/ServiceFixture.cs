@@ -15,10 +15,13 @@ public class ServiceFixture<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
 
     protected virtual string Name => typeof(TProgram).Assembly.GetName().Name!.Replace("Ppid.", "", StringComparison.Ordinal).ToLowerInvariant();
 
+    /// <summary>Where the database and vhost are made: the shared infrastructure, or (overridden) private servers a fault test breaks.</summary>
+    protected virtual Infrastructure Infrastructure => Infrastructure.Shared;
+
     public virtual async Task InitializeAsync()
     {
-        Database = await PostgresDatabase.CreateAsync($"ppid_{Name}");
-        Vhost = await RabbitVhost.CreateAsync($"ppid_{Name}");
+        Database = await PostgresDatabase.CreateAsync($"ppid_{Name}", Infrastructure);
+        Vhost = await RabbitVhost.CreateAsync($"ppid_{Name}", Infrastructure);
         using var client = CreateClient(); // boots: migrations run, the bus connects
         await WaitUntilReadyAsync(client, TimeSpan.FromSeconds(60));
     }

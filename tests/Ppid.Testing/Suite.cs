@@ -28,13 +28,20 @@ public class Suite : IAsyncLifetime
     private readonly Dictionary<string, PostgresDatabase> _databases = [];
     private readonly Dictionary<string, List<ServiceProcess>> _instances = [];
 
-    public Suite() : this(instancesPerService: 1) { }
+    public Suite() : this(Infrastructure.Shared, instancesPerService: 1) { }
 
-    protected Suite(int instancesPerService)
+    protected Suite(int instancesPerService) : this(Infrastructure.Shared, instancesPerService) { }
+
+    /// <summary>The suite on <paramref name="infrastructure"/>: private servers (<see cref="Infrastructure.Private"/>) for a scenario that breaks them.</summary>
+    public Suite(Infrastructure infrastructure, int instancesPerService = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(instancesPerService, 1);
+        Infrastructure = infrastructure;
         InstancesPerService = instancesPerService;
     }
+
+    /// <summary>The PostgreSQL server and RabbitMQ node the suite's databases and vhost are on.</summary>
+    public Infrastructure Infrastructure { get; }
 
     /// <summary>How many processes each of the four services runs as (the gateway runs as one).</summary>
     public int InstancesPerService { get; }
@@ -52,8 +59,8 @@ public class Suite : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Vhost = await RabbitVhost.CreateAsync("ppid_e2e");
-        foreach (var name in Projects.Keys) _databases[name] = await PostgresDatabase.CreateAsync($"ppid_e2e_{name[..4]}");
+        Vhost = await RabbitVhost.CreateAsync("ppid_e2e", Infrastructure);
+        foreach (var name in Projects.Keys) _databases[name] = await PostgresDatabase.CreateAsync($"ppid_e2e_{name[..4]}", Infrastructure);
 
         // Services first (their queues must exist before anyone publishes), then the gateway.
         foreach (var name in Backends)

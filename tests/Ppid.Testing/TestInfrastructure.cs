@@ -26,32 +26,38 @@ public static class TestInfrastructure
 /// <summary>A fresh database for one test class; dropped afterwards.</summary>
 public sealed class PostgresDatabase : IAsyncDisposable
 {
-    private PostgresDatabase(string name, string connectionString, NpgsqlDataSource dataSource)
+    private readonly string _admin;
+
+    private PostgresDatabase(string name, string connectionString, NpgsqlDataSource dataSource, string admin)
     {
         Name = name;
         ConnectionString = connectionString;
         DataSource = dataSource;
+        _admin = admin;
     }
 
     public string Name { get; }
     public string ConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
 
-    public static async Task<PostgresDatabase> CreateAsync(string prefix = "ppid_test")
+    /// <summary>Creates the database on <paramref name="infrastructure"/>'s server (default: <see cref="Infrastructure.Shared"/>).</summary>
+    public static async Task<PostgresDatabase> CreateAsync(string prefix = "ppid_test", Infrastructure? infrastructure = null)
     {
+        infrastructure ??= Infrastructure.Shared;
         var name = TestInfrastructure.UniqueName(prefix);
+        var admin = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString;
         try
         {
-            await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString);
-            await using var cmd = admin.CreateCommand($"create database \"{name}\"");
+            await using var dataSource = NpgsqlDataSource.Create(admin);
+            await using var cmd = dataSource.CreateCommand($"create database \"{name}\"");
             await cmd.ExecuteNonQueryAsync();
         }
         catch (NpgsqlException e)
         {
-            throw new InvalidOperationException($"Cannot reach PostgreSQL at {TestInfrastructure.Postgres.Split("Password")[0]}: {e.Message}. {TestInfrastructure.HowToStart}", e);
+            throw new InvalidOperationException($"Cannot reach PostgreSQL at {infrastructure.PostgresForDisplay}: {e.Message}. {TestInfrastructure.HowToStart}", e);
         }
-        var connectionString = new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres) { Database = name, MaxPoolSize = 50 }.ConnectionString;
-        return new PostgresDatabase(name, connectionString, Ppid.Platform.Database.PpidDataSource.Create(connectionString));
+        var connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+        return new PostgresDatabase(name, connectionString, Ppid.Platform.Database.PpidDataSource.Create(connectionString), admin);
     }
 
     public async ValueTask DisposeAsync()
@@ -60,7 +66,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         // For a post-mortem of a failed test: PPID_TEST_KEEP_DB=1 leaves the database in place.
         if (Environment.GetEnvironmentVariable("PPID_TEST_KEEP_DB") == "1") return;
-        await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString);
+        await using var admin = NpgsqlDataSource.Create(_admin);
         await using var cmd = admin.CreateCommand($"drop database if exists \"{Name}\" with (force)");
         await cmd.ExecuteNonQueryAsync();
     }
