@@ -97,7 +97,7 @@ public sealed class RabbitVhost : IAsyncDisposable
     /// <summary>Sets the test user's permissions on this vhost (regular expressions over resource names; "^$" allows nothing).</summary>
     public async Task SetPermissionsAsync(string configure, string write, string read)
     {
-        var user = Uri.UnescapeDataString(TestInfrastructure.RabbitMqManagement.UserInfo).Split(':')[0];
+        var user = Uri.UnescapeDataString(Uri.UserInfo).Split(':')[0];
         (await _http.PutAsJsonAsync($"api/permissions/{Name}/{user}", new { configure, write, read })).EnsureSuccessStatusCode();
     }
 
