@@ -99,7 +99,8 @@ public static class PlatformRegistration
             BusConfiguration.ConfigureHost(cfg, rabbit);
             BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions);
         }));
-        services.AddHostedService<BusWatchdog>();
+        services.AddHostedService(sp => new BusWatchdog(sp.GetRequiredService<IBusControl>(), ct => BrokerProbe.CanConnectAsync(rabbit, ct),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BusWatchdog>>()));
 
         // The HTTP side of commands: idempotent command runner, enums on the wire as in stored events
         // (kebab-case strings: court-decision, serta-merta), and bad JSON or bad route/query values
@@ -167,17 +168,8 @@ internal sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PlatformOp
 /// <summary>Ready when a connection to the broker can be opened (the bus's own health says whether consumers run).</summary>
 internal sealed class RabbitMqReadyCheck(Uri amqp) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = amqp, AutomaticRecoveryEnabled = false, RequestedConnectionTimeout = TimeSpan.FromSeconds(3), ClientProvidedName = "ppid-health" };
-            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-            return HealthCheckResult.Healthy("RabbitMQ reachable");
-        }
-        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException or TimeoutException or OperationCanceledException)
-        {
-            return HealthCheckResult.Unhealthy("RabbitMQ unreachable: " + e.Message);
-        }
-    }
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await BrokerProbe.UnreachableBecauseAsync(amqp, cancellationToken) is { } why
+            ? HealthCheckResult.Unhealthy("RabbitMQ unreachable: " + why)
+            : HealthCheckResult.Healthy("RabbitMQ reachable");
 }

@@ -5,13 +5,21 @@ using Microsoft.Extensions.Logging;
 namespace Ppid.Platform.Messaging;
 
 /// <summary>
-/// Restarts the bus when it stays unhealthy. MassTransit 8.4's RabbitMQ receive transport can keep
-/// retrying on a connection the broker closed and never reconnect (MassTransit #5692; reproduced
-/// by ForwardingTests with force-closed connections). Nothing is lost meanwhile — messages wait in
-/// their durable queues — but nothing is consumed either, so after <see cref="RestartAfter"/> of
-/// continuous ill health the bus is stopped and started again, which builds fresh connections.
+/// Restarts the bus when it stays unhealthy while the broker is up. MassTransit 8.4's RabbitMQ
+/// receive transport can keep retrying on a connection the broker closed and never reconnect
+/// (MassTransit #5692; reproduced by ForwardingTests with force-closed connections). Nothing is lost
+/// meanwhile — messages wait in their durable queues — but nothing is consumed either, so after
+/// <see cref="RestartAfter"/> of ill health with the broker reachable the bus is stopped and started
+/// again, which builds fresh connections.
+/// <para>
+/// While the broker itself is unreachable (a broker restart), MassTransit's own reconnection is the
+/// cure and a restart cannot connect anyway: restarting then was seen to leave the bus for good in
+/// "already started" (issue 9's RabbitMQ-restart scenario). So the clock only runs while a fresh
+/// connection to the broker succeeds (<paramref name="brokerReachable"/>).
+/// </para>
 /// </summary>
-public sealed class BusWatchdog(IBusControl bus, TimeProvider clock, ILogger<BusWatchdog> logger) : BackgroundService
+public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bool>> brokerReachable, TimeProvider clock, ILogger<BusWatchdog> logger)
+    : BackgroundService
 {
     public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
@@ -35,6 +43,11 @@ public sealed class BusWatchdog(IBusControl bus, TimeProvider clock, ILogger<Bus
                 await Task.Delay(CheckEvery, stoppingToken);
                 var health = bus.CheckHealth();
                 if (health.Status == BusHealthStatus.Healthy)
+                {
+                    unhealthySince = null;
+                    continue;
+                }
+                if (!await brokerReachable(stoppingToken))
                 {
                     unhealthySince = null;
                     continue;
