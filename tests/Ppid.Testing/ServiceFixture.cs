@@ -53,5 +53,9 @@ public class ServiceFixture<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
         await DisposeAsync();
         await Vhost.DisposeAsync();
         await Database.DisposeAsync();
+        await DisposeInfrastructureAsync();
     }
+
+    /// <summary>Runs last, after the database and vhost are gone: a fixture on private servers stops them here.</summary>
+    protected virtual Task DisposeInfrastructureAsync() => Task.CompletedTask;
 }

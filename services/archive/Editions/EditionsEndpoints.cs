@@ -1,6 +1,7 @@
 using Npgsql;
 using Ppid.Archive.Auditing;
 using Ppid.Archive.Ledger;
+using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Http;
 
@@ -203,12 +204,14 @@ public static class EditionsEndpoints
         }
         var decision = decide(record);
         if (decision.Error is { } error) return Problems.Refused(error);
+        Guid? appendedEventId = null;
         if (decision.Events.Count > 0)
         {
-            await store.AppendAsync(connection, tx, EditionArchiver.StreamId(editionId), EditionArchiver.StreamType, ExpectedVersion.Any,
+            var appended = await store.AppendAsync(connection, tx, EditionArchiver.StreamId(editionId), EditionArchiver.StreamType, ExpectedVersion.Any,
                 [.. decision.Events.Select(e => new EventData(e))], request.Metadata, ct);
+            appendedEventId = appended.Events[0].EventId;
         }
-        await tx.CommitAsync(ct);
+        await Commits.CommitAsync(store.DataSource, tx, appendedEventId, ct); // a lost COMMIT answer is looked up, not guessed
         store.NotifyAppended();
         var db = store.DataSource;
         return TypedResults.Ok(await FindAsync(db, request.Tenant, editionId, ct));

@@ -110,9 +110,13 @@ public static class PlatformRegistration
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
+        // A deadline per check: a frozen broker accepts the TCP connection and never answers the AMQP
+        // handshake, and RabbitMQ.Client 7 then waits until cancelled, so /health/ready would never answer
+        // (cancelled, the client still takes until about 10 s from the start to give up).
+        var checkTimeout = TimeSpan.FromSeconds(5);
         services.AddHealthChecks()
-            .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag])
-            .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag])
+            .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag], timeout: checkTimeout)
+            .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag], timeout: checkTimeout)
             .Add(new HealthCheckRegistration("forwarder-lag", sp => new ForwarderLagCheck(sp.GetRequiredService<OperationalGauges>(), lagThreshold),
                 HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         return builder;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
 
 namespace Ppid.Platform.Http;
@@ -33,7 +34,8 @@ public sealed record Failed(IResult Result) : CommandOutcome;
 
 /// <summary>
 /// Runs a command: decide (load, validate, decide: no connection held meanwhile), then append in
-/// one transaction with the idempotency record. With an <c>Idempotency-Key</c>, the transaction
+/// one transaction with the idempotency record (so no failure leaves one without the other; when the
+/// connection fails during the COMMIT itself, <see cref="Commits"/> finds out whether it committed). With an <c>Idempotency-Key</c>, the transaction
 /// takes an advisory lock on (tenant, key) and looks the key up again before appending, so of
 /// concurrent requests with one key exactly one appends and the others answer its result. A
 /// later request with the same key gets that result again when its method, path and body are
@@ -91,11 +93,13 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
                 pending = (Pending)completed;
             }
             var version = pending.CurrentVersion;
+            Guid? appendedEventId = null;
             if (pending.Events.Count > 0)
             {
                 var appended = await store.AppendAsync(connection, tx, pending.StreamId, pending.StreamType, pending.Expected,
                     pending.Events.Select(e => new EventData(e)).ToList(), request.Metadata, ct);
                 version = appended.StreamVersion;
+                appendedEventId = appended.Events[0].EventId;
             }
             var answer = pending.Body(version);
             var text = JsonSerializer.Serialize(answer, answer.GetType(), json.Value.SerializerOptions);
@@ -117,7 +121,8 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
                 save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
                 await save.ExecuteNonQueryAsync(ct);
             }
-            await tx.CommitAsync(ct);
+            // A commit whose answer the connection lost is looked up: made (answered as made) or not (503).
+            await Commits.CommitAsync(store.DataSource, tx, appendedEventId, ct);
             if (pending.Events.Count > 0) store.NotifyAppended();
             return Write(http, pending.Status, text, pending.Location, version);
         }

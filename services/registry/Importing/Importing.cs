@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
+using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Http;
 using Ppid.Registry.Items;
@@ -157,6 +158,7 @@ public static class ImportingEndpoint
             }
             var seen = await ImportedBeforeAsync(connection, tx, request.Tenant, [.. valid.Select(v => v.Hash)], ct);
             var fresh = new List<(int Line, Guid ItemId, string Hash)>();
+            Guid? firstEventId = null;
             // UUIDv7s of one millisecond differ in random bits: sorted, they list the new items in the file's row order.
             var ids = new Queue<Guid>(Enumerable.Range(0, valid.Count).Select(_ => Guid.CreateVersion7(now)).OrderBy(g => g.ToString(), StringComparer.Ordinal));
             foreach (var (line, details, hash) in valid)
@@ -165,8 +167,9 @@ public static class ImportingEndpoint
                 var itemId = ids.Dequeue();
                 var decision = RegisterDecider.Decide(InformationItem.Initial, new RegisterInformationItem(itemId, details, []), now);
                 if (decision.Error is { } error) throw new InvalidOperationException($"Registering a new item was refused: {error.Message}");
-                await store.AppendAsync(connection, tx, InformationItem.StreamId(itemId), InformationItem.StreamType, ExpectedVersion.NoStream,
+                var appended = await store.AppendAsync(connection, tx, InformationItem.StreamId(itemId), InformationItem.StreamType, ExpectedVersion.NoStream,
                     [.. decision.Events.Select(e => new EventData(e))], request.Metadata, ct);
+                firstEventId ??= appended.Events[0].EventId;
                 seen[hash] = itemId;
                 fresh.Add((line, itemId, hash));
                 outcomes.Add(new ImportedRow(line, itemId, "imported"));
@@ -206,7 +209,7 @@ public static class ImportingEndpoint
                 rows.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. fresh.Select(f => f.Line)] });
                 await rows.ExecuteNonQueryAsync(ct);
             }
-            await tx.CommitAsync(ct);
+            await Commits.CommitAsync(store.DataSource, tx, firstEventId, ct); // a lost COMMIT answer is looked up, not guessed
             if (fresh.Count > 0) store.NotifyAppended();
             logging.CreateLogger(typeof(ImportingEndpoint)).LogInformation(
                 "Import {ImportId} for {Tenant} ({Format}, {FileSha256}): {Imported} imported, {Duplicates} duplicates, {Skipped} skipped",
