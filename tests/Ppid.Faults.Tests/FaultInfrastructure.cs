@@ -36,8 +36,11 @@ public sealed class FaultInfrastructure : IAsyncLifetime
         RabbitMq = await PrivateRabbitMq.StartAsync();
     }
 
-    /// <summary>A fresh suite (databases, vhost) on the private servers, gateway rate limits raised for the load.</summary>
-    public Suite NewSuite() => new UnthrottledSuite(Infrastructure.Private(Postgres, RabbitMq));
+    /// <summary>
+    /// A fresh suite (databases, vhost) on the private servers, gateway rate limits raised for the load,
+    /// supervised as in production: a process that exits by itself is started again.
+    /// </summary>
+    public Suite NewSuite() => new UnthrottledSuite(Infrastructure.Private(Postgres, RabbitMq)) { Supervise = true };
 
     public async Task DisposeAsync()
     {

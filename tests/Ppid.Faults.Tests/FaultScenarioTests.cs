@@ -29,6 +29,12 @@ public sealed class FaultScenarioTests(FaultInfrastructure infrastructure, ITest
 
     private static readonly IReadOnlyDictionary<string, string> OnlyServiceUnavailable = new Dictionary<string, string>();
 
+    /// <summary>PostgreSQL went away between a COMMIT and its answer, and could not be asked whether it committed.</summary>
+    private static readonly IReadOnlyDictionary<string, string> CommitAnswerLost = new Dictionary<string, string>
+    {
+        ["503 " + SopLoad.OutcomeUnknown] = "a 503 too, but saying the outcome is unknown: the database lost the COMMIT's answer and could not be asked; the retry with the same Idempotency-Key answers from the stored result or applies it once",
+    };
+
     /// <summary>An instance killed mid-request leaves the gateway without an answer: 502 (outcome unknown, the retry with the same key settles it).</summary>
     private static readonly IReadOnlyDictionary<string, string> KilledMidRequest = new Dictionary<string, string>
     {
@@ -57,7 +63,7 @@ public sealed class FaultScenarioTests(FaultInfrastructure infrastructure, ITest
                 await infra.Postgres.StopAsync();
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 await infra.Postgres.StartAgainAsync();
-            }, OnlyServiceUnavailable),
+            }, CommitAnswerLost),
     ];
 
     private static Scenario Kill(string service) => new($"kill-{service}",
@@ -111,7 +117,7 @@ public sealed class FaultScenarioTests(FaultInfrastructure infrastructure, ITest
 
         var refusals = result.Refusals;
         var unexplained = refusals.Where(r => !(r is { Status: 503, IsProblemDetails: true }) && !scenario.Allowed.ContainsKey(Kind(r))).ToList();
-        var report = Report(scenario, result, reconciliation, acceptedBefore, faultStart, faultEnd, faultStartedAt, faultEndedAt, unexplained);
+        var report = Report(scenario, suite, result, reconciliation, acceptedBefore, faultStart, faultEnd, faultStartedAt, faultEndedAt, unexplained);
         output.WriteLine(report);
         if (Environment.GetEnvironmentVariable("PPID_FAULT_REPORT_DIR") is { Length: > 0 } dir)
         {
@@ -128,7 +134,7 @@ public sealed class FaultScenarioTests(FaultInfrastructure infrastructure, ITest
 
     private static string Kind(Refusal r) => r.Status is { } s ? $"{s} {(r.IsProblemDetails ? r.ProblemType ?? "problem details" : "not problem details")}" : "no answer";
 
-    private static string Report(Scenario scenario, SopLoadResult result, ReconciliationResult reconciliation, long acceptedBefore,
+    private static string Report(Scenario scenario, Suite suite, SopLoadResult result, ReconciliationResult reconciliation, long acceptedBefore,
         TimeSpan faultStart, TimeSpan faultEnd, DateTimeOffset faultStartedAt, DateTimeOffset faultEndedAt, List<Refusal> unexplained)
     {
         var s = new StringBuilder();
@@ -145,6 +151,11 @@ public sealed class FaultScenarioTests(FaultInfrastructure infrastructure, ITest
         s.AppendLine();
         s.Append(SopLoadReport.Describe(result));
         s.AppendLine();
+        foreach (var (name, exitCode, at) in suite.SupervisorRestarts)
+        {
+            var why = exitCode == 70 ? " (its bus watchdog gave up on consumers that did not recover in the process)" : "";
+            s.AppendLine(CultureInfo.InvariantCulture, $"- The supervisor restarted {name} at {at:HH:mm:ss.f} UTC: it had exited by itself with code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}{why}.");
+        }
         foreach (var (kind, why) in scenario.Allowed)
             s.AppendLine(CultureInfo.InvariantCulture, $"- Allowed besides 503 problem details: `{kind}`: {why}.");
         foreach (var r in unexplained.Take(20))

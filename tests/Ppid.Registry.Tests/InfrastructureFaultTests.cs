@@ -60,6 +60,8 @@ public sealed class InfrastructureFaultTests(ApiOnPrivateServers api) : IClassFi
             }
             asking.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
             (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            // Without its database the instance cannot answer requests: the gateway stops routing to it.
+            (await client.GetAsync("/health/serving")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         }
         finally
         {
@@ -111,7 +113,7 @@ public sealed class InfrastructureFaultTests(ApiOnPrivateServers api) : IClassFi
     }
 
     [Fact]
-    public async Task While_the_broker_is_frozen_commands_are_still_accepted_and_readiness_says_the_broker_is_unreachable_in_time()
+    public async Task While_the_broker_is_frozen_commands_are_still_accepted_it_still_serves_and_readiness_says_the_broker_is_unreachable_in_time()
     {
         using var client = api.Client();
         var items = await api.CountAsync("select count(*) from items");
@@ -130,6 +132,9 @@ public sealed class InfrastructureFaultTests(ApiOnPrivateServers api) : IClassFi
             var checks = (await ready.BodyAsync()).GetProperty("checks");
             checks.GetProperty("rabbitmq").GetProperty("status").GetString().ShouldBe("Unhealthy");
             checks.GetProperty("postgres").GetProperty("status").GetString().ShouldBe("Healthy");
+            // It still serves requests, so the gateway keeps routing to it.
+            using var serving = await client.GetAsync("/health/serving");
+            serving.StatusCode.ShouldBe(HttpStatusCode.OK, await serving.Content.ReadAsStringAsync());
         }
         finally
         {

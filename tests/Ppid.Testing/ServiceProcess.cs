@@ -143,7 +143,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: the process gets no chance to clean up (fault tests).</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>SIGKILL, as a fault: the process is marked as killed on purpose, so a supervising <see cref="Suite"/> leaves it to the test.</summary>
+    public void Kill()
+    {
+        KilledOnPurpose = true;
+        _process.Kill(entireProcessTree: true);
+    }
+
+    /// <summary>Whether the test killed it (<see cref="Kill"/>) rather than it exiting by itself.</summary>
+    public bool KilledOnPurpose { get; private set; }
+
+    /// <summary>The exit code, once it has exited.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -57,6 +57,20 @@ public class Suite : IAsyncLifetime
 
     public PostgresDatabase Database(string service) => _databases[service];
 
+    /// <summary>
+    /// When set before <see cref="InitializeAsync"/>, the suite supervises its processes as Kubernetes
+    /// or Compose's restart policy would: one that exits by itself (a service whose bus watchdog gave up
+    /// exits with 70) is started again on its port. Processes a test kills (<see cref="ServiceProcess.Kill"/>)
+    /// are left to the test.
+    /// </summary>
+    public bool Supervise { get; init; }
+
+    /// <summary>What the supervisor restarted: the process, its exit code, when.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Name, int? ExitCode, DateTimeOffset At)> SupervisorRestarts { get; } = new();
+
+    private readonly CancellationTokenSource _stopSupervising = new();
+    private Task _supervisor = Task.CompletedTask;
+
     public virtual async Task InitializeAsync()
     {
         Vhost = await RabbitVhost.CreateAsync("ppid_e2e", Infrastructure);
@@ -80,6 +94,38 @@ public class Suite : IAsyncLifetime
         }
         Processes["gateway"] = Launch("gateway", 0, gateway);
         await Gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        if (Supervise) _supervisor = Task.Run(SuperviseAsync);
+    }
+
+    private async Task SuperviseAsync()
+    {
+        while (!_stopSupervising.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var (service, instances) in _instances.Select(kv => (kv.Key, kv.Value)).ToList())
+                    for (var i = 0; i < instances.Count; i++)
+                        if (instances[i] is { HasExited: true, KilledOnPurpose: false } exited)
+                        {
+                            SupervisorRestarts.Enqueue((exited.Name, exited.ExitCode, DateTimeOffset.UtcNow));
+                            await RestartAsync(service, i);
+                        }
+                if (Gateway is { HasExited: true, KilledOnPurpose: false } gateway)
+                {
+                    SupervisorRestarts.Enqueue((gateway.Name, gateway.ExitCode, DateTimeOffset.UtcNow));
+                    await RestartGatewayAsync();
+                }
+                await Task.Delay(500, _stopSupervising.Token);
+            }
+            catch (OperationCanceledException) when (_stopSupervising.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                // A restart that did not come up: try again on the next round.
+            }
+        }
     }
 
     protected virtual Dictionary<string, string> ServiceEnvironment(string name) => new()
@@ -163,6 +209,8 @@ public class Suite : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        await _stopSupervising.CancelAsync();
+        await _supervisor;
         foreach (var process in Processes.Values.Concat(_instances.Values.SelectMany(i => i)).Distinct()) await process.DisposeAsync();
         await Vhost.DisposeAsync();
         foreach (var database in _databases.Values) await database.DisposeAsync();

@@ -100,6 +100,11 @@ public static class PlatformRegistration
             BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions);
         }));
         services.AddHostedService(sp => new BusWatchdog(sp.GetRequiredService<IBusControl>(), ct => BrokerProbe.CanConnectAsync(rabbit, ct),
+            _ =>
+            {
+                Environment.ExitCode = BusWatchdog.GaveUpExitCode;
+                sp.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            },
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BusWatchdog>>()));
 
         // The HTTP side of commands: idempotent command runner, enums on the wire as in stored events
@@ -115,7 +120,7 @@ public static class PlatformRegistration
         // (cancelled, the client still takes until about 10 s from the start to give up).
         var checkTimeout = TimeSpan.FromSeconds(5);
         services.AddHealthChecks()
-            .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag], timeout: checkTimeout)
+            .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag, ServiceDefaults.ServingTag], timeout: checkTimeout)
             .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag], timeout: checkTimeout)
             .Add(new HealthCheckRegistration("forwarder-lag", sp => new ForwarderLagCheck(sp.GetRequiredService<OperationalGauges>(), lagThreshold),
                 HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));

@@ -20,6 +20,9 @@ public static class ServiceDefaults
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>Checks an instance needs to answer requests (its database): what <c>/health/serving</c> reports and the gateway routes on.</summary>
+    public const string ServingTag = "serving";
+
     /// <summary>Activity sources of the suite and of the libraries that emit their own (ASP.NET Core, HttpClient, Npgsql, MassTransit).</summary>
     public static readonly string[] ActivitySources =
         ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "MassTransit", "Ppid.EventStore", "Ppid.Forwarder", "Ppid.Consumer", "Ppid.Gateway"];
@@ -74,7 +77,13 @@ public static class ServiceDefaults
         builder.Services.AddSingleton(sdk); // disposed (and flushed) with the host
     }
 
-    /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: every dependency check tagged ready passes.</summary>
+    /// <summary>
+    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every dependency check tagged
+    /// ready passes (database, broker, consumers, forwarder lag: what an operator must know).
+    /// <c>/health/serving</c>: the checks tagged serving pass — the instance can answer requests. The
+    /// gateway routes on this one: while the broker is down commands still go into the event store
+    /// (the outbox), so a broker outage must not take the whole API out of rotation.
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -85,6 +94,11 @@ public static class ServiceDefaults
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteHealthAsync,
+        });
+        app.MapHealthChecks("/health/serving", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(ServingTag),
             ResponseWriter = WriteHealthAsync,
         });
         return app;

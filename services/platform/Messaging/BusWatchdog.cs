@@ -17,9 +17,16 @@ namespace Ppid.Platform.Messaging;
 /// "already started" (issue 9's RabbitMQ-restart scenario). So the clock only runs while a fresh
 /// connection to the broker succeeds (<paramref name="brokerReachable"/>).
 /// </para>
+/// <para>
+/// A restart does not always heal: after a broker restart under load a receive endpoint was seen to
+/// stay faulted through any number of bus restarts. After <see cref="GiveUpAfterRestarts"/> restarts
+/// that did not help, the watchdog calls <paramref name="giveUp"/>, which in a service stops the
+/// process with exit code 70 so that its supervisor (Kubernetes, Compose's restart policy, the test
+/// suite's) starts it afresh: a new process always connects, and the inbox makes redelivery harmless.
+/// </para>
 /// </summary>
-public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bool>> brokerReachable, TimeProvider clock, ILogger<BusWatchdog> logger)
-    : BackgroundService
+public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bool>> brokerReachable, Action<string> giveUp, TimeProvider clock,
+    ILogger<BusWatchdog> logger) : BackgroundService
 {
     public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
@@ -27,15 +34,24 @@ public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bo
     /// <summary>
     /// How long a restart waits for the stuck bus to stop gracefully before forcing it (cancelling
     /// the stop abandons in-flight consumes; their messages are redelivered and the inboxes drop
-    /// what was already applied). A graceful stop of a stuck transport was seen to take 40 s.
+    /// what was already applied). A graceful stop of a stuck transport was seen to take 40 s; a
+    /// forced stop after 5 s left the bus unable to start again ("already started") after a broker
+    /// restart under load, so the stop gets its time.
     /// </summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The exit code of a service whose watchdog gave up (EX_SOFTWARE): its supervisor should start it again.</summary>
+    public const int GaveUpExitCode = 70;
+
+    /// <summary>Restarts in a row, without the bus turning healthy in between, after which the process gives up.</summary>
+    public int GiveUpAfterRestarts { get; init; } = 2;
 
     public int Restarts { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         DateTimeOffset? unhealthySince = null;
+        var restartsWithoutHealing = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -45,6 +61,7 @@ public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bo
                 if (health.Status == BusHealthStatus.Healthy)
                 {
                     unhealthySince = null;
+                    restartsWithoutHealing = 0;
                     continue;
                 }
                 if (!await brokerReachable(stoppingToken))
@@ -55,6 +72,14 @@ public sealed class BusWatchdog(IBusControl bus, Func<CancellationToken, Task<bo
                 unhealthySince ??= clock.GetUtcNow();
                 if (clock.GetUtcNow() - unhealthySince < RestartAfter) continue;
 
+                if (restartsWithoutHealing >= GiveUpAfterRestarts)
+                {
+                    var reason = $"the bus stayed unhealthy ({health.Description}) through {restartsWithoutHealing} restarts with the broker reachable";
+                    logger.LogCritical("Consumers cannot recover in this process: {Reason}; stopping it so that its supervisor starts it afresh", reason);
+                    giveUp(reason);
+                    return;
+                }
+                restartsWithoutHealing++;
                 logger.LogWarning("Bus unhealthy for {Duration} ({Description}); restarting it", clock.GetUtcNow() - unhealthySince, health.Description);
                 using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
                 {

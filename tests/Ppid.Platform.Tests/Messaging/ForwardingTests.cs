@@ -89,7 +89,7 @@ public sealed class ForwardingFixture : IAsyncLifetime
             BusConfiguration.ConfigureSubscriptions(cfg, _services, Db.Types, [subscription, impatient]);
         });
         await _bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        _watchdog = new BusWatchdog(_bus, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), TimeProvider.System, logging.CreateLogger<BusWatchdog>());
+        _watchdog = new BusWatchdog(_bus, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), _ => { }, TimeProvider.System, logging.CreateLogger<BusWatchdog>());
         await _watchdog.StartAsync(CancellationToken.None);
         _publisher = new RabbitMqEventPublisher(Vhost.Uri, "test", Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
         Forwarder = new Forwarder(Store, _publisher, new ForwarderOptions { ServiceName = "test" }, logging.CreateLogger<Forwarder>(), Notifications);

@@ -79,6 +79,8 @@ public sealed class SopLoad
     private static readonly Actor Tim = new("dewi.tim", "tim-pelayanan");
     private static readonly Actor Atasan = new("hendra.atasan", "atasan-ppid");
     private static readonly Actor Auditor = new("inspektorat.auditor", "auditor");
+    /// <summary>The problem type of a 503 whose command may have been applied: the database lost the COMMIT's answer and could not be asked (Commits.CommitAsync).</summary>
+    public const string OutcomeUnknown = "https://ppid.example/problems/outcome-unknown";
     private static readonly string[] Categories = ["serta-merta", "berkala", "setiap-saat", "dikecualikan"];
 
     private readonly HttpClient _http;
@@ -106,7 +108,7 @@ public sealed class SopLoad
     public ConcurrentQueue<Refusal> Refusals { get; } = new();
     public ConcurrentBag<string> Unexpected { get; } = [];
 
-    /// <summary>Commands answered with a clear refusal (503, 429) whose retry was answered as already applied: a refusal must change nothing.</summary>
+    /// <summary>Commands answered with a clear refusal (503 other than outcome-unknown, 429) whose retry was answered as already applied: a refusal must change nothing.</summary>
     public ConcurrentBag<string> RefusedButApplied { get; } = [];
 
     /// <summary>Commands accepted so far (a fault scenario waits on this to know the load is flowing).</summary>
@@ -327,7 +329,8 @@ public sealed class SopLoad
             {
                 Refusals.Enqueue(Refused(command, answer, failure));
                 refused = true;
-                outcomeUnknown |= answer is null || answer.Status is HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout;
+                outcomeUnknown |= answer is null || answer.Status is HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout
+                                  || answer.Body.Contains(OutcomeUnknown, StringComparison.Ordinal);
             }
             else
                 throw new UnexpectedAnswerException($"{tenant.Name}: {command} {path}", answer);
