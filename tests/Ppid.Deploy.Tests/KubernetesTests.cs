@@ -53,7 +53,9 @@ public sealed partial class KubernetesTests
             containers.ShouldNotBeEmpty();
             foreach (var c in containers)
             {
-                c["readinessProbe"]["httpGet"]["path"].Text.ShouldBe("/health/ready", $"{c.Path}: readiness probe");
+                // Services take traffic while their database answers (/health/serving); the gateway while its own does (/health/ready).
+                c["readinessProbe"]["httpGet"]["path"].Text.ShouldBe(deployment["metadata"]["name"].Text!.Contains("gateway", StringComparison.Ordinal) ? "/health/ready" : "/health/serving",
+                    $"{c.Path}: readiness probe");
                 c["livenessProbe"]["httpGet"]["path"].Text.ShouldBe("/health/live", $"{c.Path}: liveness probe");
                 var ports = c["ports"].Items.ToDictionary(p => p["name"].Text ?? "", p => p["containerPort"].Text);
                 foreach (var probe in new[] { c["readinessProbe"], c["livenessProbe"] })
