@@ -32,7 +32,8 @@ public static class GatewayModule
 
         var dataSource = PpidDataSource.Create(builder.Configuration.GetRequiredConnectionString("Postgres"));
         services.AddSingleton(dataSource);
-        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton(new ApiKeyCache(options.KeyCache, options.KeyCacheEntries));
+        services.AddSingleton(sp => new ApiKeyStore(dataSource, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ApiKeyCache>()));
         services.AddHostedService<KeyStoreMigration>();
 
         services.AddHttpClient(HealthProber.ClientName);
@@ -54,10 +55,13 @@ public static class GatewayModule
         services.AddHostedService<HealthProber>();
         services.AddSingleton<MergedOpenApi>();
 
+        // Ready = the gateway's own database is reachable and migrated. A service without a live instance is
+        // reported Degraded (still 200): one service's outage must not take the whole API off the load balancer;
+        // its requests get a 503 with Retry-After instead.
         var checks = services.AddHealthChecks();
-        foreach (var pool in directory.Pools)
-            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         checks.Add(new HealthCheckRegistration("database", sp => new KeyStoreCheck(dataSource), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
+        foreach (var pool in directory.Pools)
+            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Degraded, [ServiceDefaults.ReadyTag]));
 
         services.AddCors(c => c.AddPolicy(CorsPolicy, p => p.WithOrigins(options.CorsOrigins)
             .WithMethods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -119,7 +123,8 @@ public static class GatewayModule
             var available = pool.Instances.Count(i => i.IsAvailable(now));
             return Task.FromResult(available > 0
                 ? HealthCheckResult.Healthy($"{available} of {pool.Instances.Count} instances available")
-                : HealthCheckResult.Unhealthy($"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
+                : new HealthCheckResult(context.Registration.FailureStatus,
+                    $"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
         }
     }
 

@@ -190,21 +190,29 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
                 var responses = operation["responses"] as JsonObject ?? (JsonObject)(operation["responses"] = new JsonObject());
                 AddProblem(responses, "401", "No valid API key");
                 AddProblem(responses, "403", "The key lacks the scope, or may not assert the X-Actor-Role");
-                AddProblem(responses, "429", "Rate limit exhausted; see Retry-After");
-                AddProblem(responses, "502", "The service is unavailable");
-                AddProblem(responses, "504", "The service did not answer in time");
+                AddProblem(responses, "429", "Rate limit exhausted; see Retry-After", retryAfter: true);
+                AddProblem(responses, "502", "The service broke off or failed to answer");
+                AddProblem(responses, "503", "No instance of the service can be reached (nothing was done); see Retry-After", retryAfter: true);
+                AddProblem(responses, "504", "The service did not answer in time (it may have acted: retry with the same Idempotency-Key)");
             }
         }
     }
 
-    private static void AddProblem(JsonObject responses, string status, string description)
+    private static void AddProblem(JsonObject responses, string status, string description, bool retryAfter = false)
     {
         if (responses.ContainsKey(status)) return;
-        responses[status] = new JsonObject
+        var response = responses[status] = new JsonObject
         {
             ["description"] = description,
             ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/GatewayProblemDetails" } } },
         };
+        if (retryAfter)
+        {
+            response["headers"] = new JsonObject
+            {
+                ["Retry-After"] = new JsonObject { ["description"] = "Seconds to wait before retrying", ["schema"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 } },
+            };
+        }
     }
 
     private static string Description(List<string> notes)

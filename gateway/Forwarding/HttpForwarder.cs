@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -50,7 +51,7 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
                     sent = request;
                     break;
                 }
-                catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
+                catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
                 {
                     // Nothing reached the instance, so another one may take the request.
                     request.Dispose();
@@ -81,8 +82,11 @@ public sealed class HttpForwarder(IHttpClientFactory http, GatewayOptions option
             }
             if (response is null)
             {
-                await GatewayProblems.WriteAsync(context, StatusCodes.Status502BadGateway, "The service is unavailable",
-                    $"No instance of the {pool.Name} service is available.", "service-unavailable");
+                // Nothing reached any instance, so the request had no effect: the caller may retry when one can be back.
+                var wait = pool.UnavailableFor(clock.GetUtcNow(), options.Health.Interval);
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await GatewayProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The service is unavailable",
+                    $"No instance of the {pool.Name} service can be reached; retry after the time in Retry-After.", "service-unavailable");
                 return;
             }
             await CopyResponseAsync(context, response, aborted);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -54,15 +55,18 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
     }
 
     [Fact]
-    public async Task A_service_with_no_live_instance_answers_502_problem_details()
+    public async Task A_service_with_no_reachable_instance_answers_503_problem_details_with_retry_after()
     {
         using var client = gateway.Client((await gateway.KeyAsync("archive:manage")).Secret);
 
-        using var response = await client.GetAsync("/api/v1/archive/editions");
+        using var response = await client.PostAsync("/api/v1/archive/editions", JsonContent.Create(new { }));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await response.Content.ReadAsStringAsync()).ShouldContain("archive");
+        response.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        problem.GetProperty("type").GetString()!.ShouldEndWith("/service-unavailable");
+        problem.GetProperty("detail").GetString()!.ShouldContain("archive");
     }
 
     [Fact]
