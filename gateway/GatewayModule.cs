@@ -37,20 +37,10 @@ public static class GatewayModule
         services.AddHostedService<KeyStoreMigration>();
 
         services.AddHttpClient(HealthProber.ClientName);
-        services.AddHttpClient(HttpForwarder.ClientName, c =>
-            {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the forwarder's own timeout covers the wait for headers; bodies may stream for long
-                if (!string.IsNullOrEmpty(options.Secret)) c.DefaultRequestHeaders.Add(Platform.Http.GatewayTrust.Header, options.Secret);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false, // a redirect is the service's answer to the caller, never a URL the gateway follows
-                UseProxy = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            });
+        services.AddHttpClient(MergedOpenApi.ClientName, c =>
+        {
+            if (!string.IsNullOrEmpty(options.Secret)) c.DefaultRequestHeaders.Add(Platform.Http.GatewayTrust.Header, options.Secret);
+        });
         services.AddSingleton<IForwarder, HttpForwarder>();
         services.AddHostedService<HealthProber>();
         services.AddSingleton<MergedOpenApi>();
@@ -70,10 +60,11 @@ public static class GatewayModule
 
         services.AddRateLimiter(r =>
         {
-            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                context.Features.CallerOrNull() is { } caller ? TokenBucket("key:" + caller.Key.Id, options.RateLimit)
-                : context.Request.Path.StartsWithSegments("/health") ? RateLimitPartition.GetNoLimiter("health")
-                : TokenBucket("ip:" + context.Connection.RemoteIpAddress, options.AnonymousRateLimit));
+            var (perKey, perAddress) = (TokenBucket(options.RateLimit), TokenBucket(options.AnonymousRateLimit));
+            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, LimitPartition>(context =>
+                context.Features.CallerOrNull() is { } caller ? RateLimitPartition.Get(new LimitPartition(caller.Key.Id, null, Unlimited: false), perKey)
+                : context.Request.Path.StartsWithSegments("/health") ? RateLimitPartition.GetNoLimiter(new LimitPartition(null, null, Unlimited: true))
+                : RateLimitPartition.Get(new LimitPartition(null, context.Connection.RemoteIpAddress, Unlimited: false), perAddress));
             r.OnRejected = async (rejected, ct) =>
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after
@@ -86,15 +77,18 @@ public static class GatewayModule
         return builder;
     }
 
-    private static RateLimitPartition<string> TokenBucket(string partition, GatewayOptions.RateLimitSettings settings) =>
-        RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = settings.TokenLimit,
-            TokensPerPeriod = settings.TokensPerPeriod,
-            ReplenishmentPeriod = settings.ReplenishmentPeriod,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+    /// <summary>A bucket per key, or per address for callers without one (a value, so choosing it allocates nothing).</summary>
+    private readonly record struct LimitPartition(Guid? Key, System.Net.IPAddress? Address, bool Unlimited);
+
+    /// <summary>Makes a partition's bucket when the partition is first seen (one delegate per setting, not one per request).</summary>
+    private static Func<LimitPartition, RateLimiter> TokenBucket(GatewayOptions.RateLimitSettings settings) => _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = settings.TokenLimit,
+        TokensPerPeriod = settings.TokensPerPeriod,
+        ReplenishmentPeriod = settings.ReplenishmentPeriod,
+        QueueLimit = 0,
+        AutoReplenishment = false, // the partitioned limiter's one timer refills every bucket (as GetTokenBucketLimiter arranges)
+    });
 
     /// <summary>The request pipeline, in order: edge headers, health, CORS, target guard, key access, rate limit, size limits, then the endpoints.</summary>
     public static WebApplication MapGateway(this WebApplication app)

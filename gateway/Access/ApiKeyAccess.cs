@@ -51,7 +51,7 @@ public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes, ApiKey
 
         var actorId = Header(context, "X-Actor-Id");
         var role = Header(context, "X-Actor-Role");
-        if (actorId?.Length > RequestContext.MaxHeaderLength || actorId?.Any(char.IsControl) == true)
+        if (actorId is not null && (actorId.Length > RequestContext.MaxHeaderLength || HasControl(actorId)))
         {
             await GatewayProblems.WriteInvalidAsync(context, "X-Actor-Id", $"At most {RequestContext.MaxHeaderLength} printable characters.");
             return;
@@ -75,6 +75,13 @@ public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes, ApiKey
             return KeyHash.Of(authorization[(Scheme.Length + 1)..].Trim());
         var header = request.Headers["X-Api-Key"].ToString().AsSpan();
         return header.Length > 0 ? KeyHash.Of(header.Trim()) : null;
+    }
+
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+            if (char.IsControl(c)) return true;
+        return false;
     }
 
     private static string? Header(HttpContext context, string name) =>

@@ -15,6 +15,9 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
     TimeProvider clock, IServiceProvider services, ILogger<MergedOpenApi> logger) : IDisposable
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>The HttpClient that asks the services for their documents (it sends the gateway's secret).</summary>
+    public const string ClientName = "openapi";
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options"];
     private static readonly TimeSpan IncompleteCache = TimeSpan.FromSeconds(5);
 
@@ -71,7 +74,7 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                using var response = await http.CreateClient(HttpForwarder.ClientName).GetAsync(new Uri(instance.BaseUrl, "/openapi/v1.json"), timeout.Token);
+                using var response = await http.CreateClient(ClientName).GetAsync(new Uri(instance.BaseUrl, "/openapi/v1.json"), timeout.Token);
                 if (response.IsSuccessStatusCode && JsonNode.Parse(await response.Content.ReadAsStringAsync(timeout.Token)) is JsonObject document) return document;
                 logger.LogWarning("{Instance} answered {Status} for its OpenAPI document", instance, (int)response.StatusCode);
             }

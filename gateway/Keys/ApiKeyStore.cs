@@ -10,6 +10,7 @@ public sealed record ApiKey(
     DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, Guid? ReplacedBy)
 {
     public bool IsValidAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
+
 }
 
 /// <summary>A key just made: <see cref="Secret"/> is shown once and cannot be read back.</summary>
