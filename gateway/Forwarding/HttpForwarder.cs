@@ -198,7 +198,7 @@ public sealed class HttpForwarder(GatewayOptions options, TimeProvider clock, IL
         CopyHeaders(response.Content.Headers.NonValidated, connection, outgoing.Headers);
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await using var body = await response.Content.ReadAsStreamAsync(aborted);
-        await CopyBodyAsync(body, outgoing.BodyWriter, aborted);
+        await CopyBodyAsync(body, outgoing.BodyWriter, outgoing.ContentLength is not null, aborted);
     }
 
     private static void CopyHeaders(HttpHeadersNonValidated from, HeaderStringValues connection, IHeaderDictionary to)
@@ -223,35 +223,46 @@ public sealed class HttpForwarder(GatewayOptions options, TimeProvider clock, IL
     /// nothing the service sent, headers included, is held back) and at least every <see cref="MaxUnflushed"/>
     /// bytes; what is already at hand goes out together, so a small answer and its end leave in one write.
     /// </summary>
-    private static async Task CopyBodyAsync(Stream source, PipeWriter target, CancellationToken aborted)
+    private static async Task CopyBodyAsync(Stream source, PipeWriter target, bool knownLength, CancellationToken aborted)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var reading = false;
         try
         {
             var (unflushed, first) = (0, true);
             while (true)
             {
-                var reading = source.ReadAsync(buffer, aborted);
-                if (!reading.IsCompleted && (unflushed > 0 || first))
+                var read = source.ReadAsync(buffer, aborted);
+                reading = true;
+                var callerGone = false;
+                if (!read.IsCompleted && (unflushed > 0 || first))
                 {
-                    await target.FlushAsync(aborted);
+                    callerGone = (await target.FlushAsync(aborted)).IsCompleted;
                     unflushed = 0;
                 }
-                var read = await reading;
+                var count = await read;
+                reading = false;
                 first = false;
-                if (read == 0) return;
-                target.Write(buffer.AsSpan(0, read));
-                unflushed += read;
+                if (callerGone) return;
+                if (count == 0)
+                {
+                    // A chunked answer's end is written and flushed with what is left; an answer of known length is not.
+                    if (unflushed > 0 && knownLength) await target.FlushAsync(aborted);
+                    return;
+                }
+                target.Write(buffer.AsSpan(0, count));
+                unflushed += count;
                 if (unflushed >= MaxUnflushed)
                 {
-                    await target.FlushAsync(aborted);
+                    if ((await target.FlushAsync(aborted)).IsCompleted) return;
                     unflushed = 0;
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A read still under way (the flush failed) may yet write into the buffer: then it is left to the GC, not returned.
+            if (!reading) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

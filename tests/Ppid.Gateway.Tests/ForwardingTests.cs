@@ -150,6 +150,35 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
     }
 
     [Fact]
+    public async Task An_answer_with_a_content_length_arrives_whole_for_get_and_as_headers_only_for_head()
+    {
+        using var client = gateway.Client();
+
+        using var page = await client.GetAsync("/kota-contoh/dip/large").WaitAsync(Deadlock);
+        var body = await page.Content.ReadAsStringAsync().WaitAsync(Deadlock);
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/kota-contoh/dip/large")).WaitAsync(Deadlock);
+
+        page.Content.Headers.ContentLength.ShouldBe(200_026);
+        body.Length.ShouldBe(200_026);
+        head.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await head.Content.ReadAsByteArrayAsync().WaitAsync(Deadlock)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_answers_headers_reach_the_caller_before_the_service_sends_any_body()
+    {
+        using var client = gateway.Client((await gateway.KeyAsync("registry:write")).Secret);
+        foreach (var backend in new[] { gateway.RegistryA, gateway.RegistryB }) backend.ResetGates();
+
+        using var response = await client.GetAsync("/api/v1/registry/events", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Deadlock);
+
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        gateway.RegistryA.DownloadGate.TrySetResult();
+        gateway.RegistryB.DownloadGate.TrySetResult();
+        (await response.Content.ReadAsStringAsync().WaitAsync(Deadlock)).ShouldBe("data: first\n\n");
+    }
+
+    [Fact]
     public async Task A_body_over_the_path_limit_is_refused_with_413_declared_or_chunked()
     {
         using var client = gateway.Client((await gateway.KeyAsync("registry:write")).Secret);
