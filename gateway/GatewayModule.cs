@@ -32,32 +32,26 @@ public static class GatewayModule
 
         var dataSource = PpidDataSource.Create(builder.Configuration.GetRequiredConnectionString("Postgres"));
         services.AddSingleton(dataSource);
-        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton(new ApiKeyCache(options.KeyCache, options.KeyCacheEntries));
+        services.AddSingleton(sp => new ApiKeyStore(dataSource, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ApiKeyCache>()));
         services.AddHostedService<KeyStoreMigration>();
 
         services.AddHttpClient(HealthProber.ClientName);
-        services.AddHttpClient(HttpForwarder.ClientName, c =>
-            {
-                c.Timeout = Timeout.InfiniteTimeSpan; // the forwarder's own timeout covers the wait for headers; bodies may stream for long
-                if (!string.IsNullOrEmpty(options.Secret)) c.DefaultRequestHeaders.Add(Platform.Http.GatewayTrust.Header, options.Secret);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false, // a redirect is the service's answer to the caller, never a URL the gateway follows
-                UseProxy = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            });
+        services.AddHttpClient(MergedOpenApi.ClientName, c =>
+        {
+            if (!string.IsNullOrEmpty(options.Secret)) c.DefaultRequestHeaders.Add(Platform.Http.GatewayTrust.Header, options.Secret);
+        });
         services.AddSingleton<IForwarder, HttpForwarder>();
         services.AddHostedService<HealthProber>();
         services.AddSingleton<MergedOpenApi>();
 
+        // Ready = the gateway's own database is reachable and migrated. A service without a live instance is
+        // reported Degraded (still 200): one service's outage must not take the whole API off the load balancer;
+        // its requests get a 503 with Retry-After instead.
         var checks = services.AddHealthChecks();
-        foreach (var pool in directory.Pools)
-            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         checks.Add(new HealthCheckRegistration("database", sp => new KeyStoreCheck(dataSource), HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
+        foreach (var pool in directory.Pools)
+            checks.Add(new HealthCheckRegistration(pool.Name, sp => new ServiceAvailableCheck(pool, sp.GetRequiredService<TimeProvider>()), HealthStatus.Degraded, [ServiceDefaults.ReadyTag]));
 
         services.AddCors(c => c.AddPolicy(CorsPolicy, p => p.WithOrigins(options.CorsOrigins)
             .WithMethods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -66,10 +60,11 @@ public static class GatewayModule
 
         services.AddRateLimiter(r =>
         {
-            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                context.Features.CallerOrNull() is { } caller ? TokenBucket("key:" + caller.Key.Id, options.RateLimit)
-                : context.Request.Path.StartsWithSegments("/health") ? RateLimitPartition.GetNoLimiter("health")
-                : TokenBucket("ip:" + context.Connection.RemoteIpAddress, options.AnonymousRateLimit));
+            var (perKey, perAddress) = (TokenBucket(options.RateLimit), TokenBucket(options.AnonymousRateLimit));
+            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, LimitPartition>(context =>
+                context.Features.CallerOrNull() is { } caller ? RateLimitPartition.Get(new LimitPartition(caller.Key.Id, null, Unlimited: false), perKey)
+                : context.Request.Path.StartsWithSegments("/health") ? RateLimitPartition.GetNoLimiter(new LimitPartition(null, null, Unlimited: true))
+                : RateLimitPartition.Get(new LimitPartition(null, context.Connection.RemoteIpAddress, Unlimited: false), perAddress));
             r.OnRejected = async (rejected, ct) =>
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after
@@ -82,15 +77,18 @@ public static class GatewayModule
         return builder;
     }
 
-    private static RateLimitPartition<string> TokenBucket(string partition, GatewayOptions.RateLimitSettings settings) =>
-        RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = settings.TokenLimit,
-            TokensPerPeriod = settings.TokensPerPeriod,
-            ReplenishmentPeriod = settings.ReplenishmentPeriod,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+    /// <summary>A bucket per key, or per address for callers without one (a value, so choosing it allocates nothing).</summary>
+    private readonly record struct LimitPartition(Guid? Key, System.Net.IPAddress? Address, bool Unlimited);
+
+    /// <summary>Makes a partition's bucket when the partition is first seen (one delegate per setting, not one per request).</summary>
+    private static Func<LimitPartition, RateLimiter> TokenBucket(GatewayOptions.RateLimitSettings settings) => _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = settings.TokenLimit,
+        TokensPerPeriod = settings.TokensPerPeriod,
+        ReplenishmentPeriod = settings.ReplenishmentPeriod,
+        QueueLimit = 0,
+        AutoReplenishment = false, // the partitioned limiter's one timer refills every bucket (as GetTokenBucketLimiter arranges)
+    });
 
     /// <summary>The request pipeline, in order: edge headers, health, CORS, target guard, key access, rate limit, size limits, then the endpoints.</summary>
     public static WebApplication MapGateway(this WebApplication app)
@@ -119,7 +117,8 @@ public static class GatewayModule
             var available = pool.Instances.Count(i => i.IsAvailable(now));
             return Task.FromResult(available > 0
                 ? HealthCheckResult.Healthy($"{available} of {pool.Instances.Count} instances available")
-                : HealthCheckResult.Unhealthy($"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
+                : new HealthCheckResult(context.Registration.FailureStatus,
+                    $"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
         }
     }
 

@@ -25,6 +25,15 @@ public sealed class GatewayOptions
     /// <summary>How long a rotated key stays valid beside its successor, unless the rotation names its own.</summary>
     public TimeSpan KeyRotationGrace { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long this process reuses the key store's answer for a presented key (0 = ask the database
+    /// every time). A revocation through another gateway instance or the command-line tool takes up to this long here.
+    /// </summary>
+    public TimeSpan KeyCache { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most this many keys' answers are cached (refusals are dropped first when it is full).</summary>
+    public int KeyCacheEntries { get; set; } = 10_000;
+
     /// <summary>How long the merged OpenAPI document is reused before the services are asked again.</summary>
     public TimeSpan OpenApiCache { get; set; } = TimeSpan.FromSeconds(60);
 

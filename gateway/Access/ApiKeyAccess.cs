@@ -15,11 +15,11 @@ public sealed record GatewayCaller(ApiKey Key, string? ActorId, string? ActorRol
 /// the key holds (403 otherwise) and an asserted role its scopes allow (403 otherwise). The caller
 /// then travels as <see cref="GatewayCaller"/> in the request features.
 /// </summary>
-public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes)
+public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes, ApiKeyStore store)
 {
     public const string Scheme = "ApiKey";
 
-    public async Task InvokeAsync(HttpContext context, ApiKeyStore store)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (!context.Request.Path.StartsWithSegments("/api"))
         {
@@ -27,7 +27,7 @@ public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes)
             return;
         }
         var presented = PresentedKey(context.Request);
-        var key = presented is null ? null : await store.FindValidAsync(presented, context.RequestAborted);
+        var key = presented is { } hash ? await store.FindValidAsync(hash, context.RequestAborted) : null;
         if (key is null)
         {
             context.Response.Headers.WWWAuthenticate = Scheme;
@@ -51,7 +51,7 @@ public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes)
 
         var actorId = Header(context, "X-Actor-Id");
         var role = Header(context, "X-Actor-Role");
-        if (actorId?.Length > RequestContext.MaxHeaderLength || actorId?.Any(char.IsControl) == true)
+        if (actorId is not null && (actorId.Length > RequestContext.MaxHeaderLength || HasControl(actorId)))
         {
             await GatewayProblems.WriteInvalidAsync(context, "X-Actor-Id", $"At most {RequestContext.MaxHeaderLength} printable characters.");
             return;
@@ -67,11 +67,21 @@ public sealed class ApiKeyAccess(RequestDelegate next, RouteTable routes)
         await next(context);
     }
 
-    private static string? PresentedKey(HttpRequest request)
+    /// <summary>The SHA-256 of the key the request presents (the key itself goes no further than this), or null when it presents none.</summary>
+    private static KeyHash? PresentedKey(HttpRequest request)
     {
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase)) return authorization[(Scheme.Length + 1)..].Trim();
-        return request.Headers["X-Api-Key"].ToString() is { Length: > 0 } key ? key.Trim() : null;
+        var authorization = request.Headers.Authorization.ToString().AsSpan();
+        if (authorization.Length > Scheme.Length && authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && authorization[Scheme.Length] == ' ')
+            return KeyHash.Of(authorization[(Scheme.Length + 1)..].Trim());
+        var header = request.Headers["X-Api-Key"].ToString().AsSpan();
+        return header.Length > 0 ? KeyHash.Of(header.Trim()) : null;
+    }
+
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+            if (char.IsControl(c)) return true;
+        return false;
     }
 
     private static string? Header(HttpContext context, string name) =>

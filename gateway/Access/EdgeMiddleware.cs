@@ -54,10 +54,7 @@ public static partial class EdgeMiddleware
     public static IApplicationBuilder UseRequestTargetGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
-        var path = raw.Split('?', 2)[0];
-        var decoded = Uri.UnescapeDataString(path);
-        if (!path.StartsWith('/') || decoded.Contains("//", StringComparison.Ordinal) || decoded.Contains('\\', StringComparison.Ordinal)
-            || decoded.Split('/').Any(s => s is "." or "..") || decoded.Any(char.IsControl))
+        if (!IsPlainPath(raw.AsSpan(0, raw.IndexOf('?', StringComparison.Ordinal) is >= 0 and var query ? query : raw.Length)))
         {
             await GatewayProblems.WriteAsync(context, StatusCodes.Status400BadRequest, "The request target is not accepted",
                 "Only a plain path (no scheme or host, no empty, dot or backslash segments) may be requested.", "bad-request-target");
@@ -66,32 +63,53 @@ public static partial class EdgeMiddleware
         await next(context);
     });
 
+    /// <summary>Starts with '/' and, percent-decoded, has no empty, '.' or '..' segment, no backslash and no control character.</summary>
+    internal static bool IsPlainPath(ReadOnlySpan<char> path)
+    {
+        if (path.IsEmpty || path[0] != '/') return false;
+        var decoded = path.Contains('%') ? Uri.UnescapeDataString(path).AsSpan() : path;
+        if (decoded.Contains("//", StringComparison.Ordinal) || decoded.Contains('\\')) return false;
+        foreach (var segment in decoded.Split('/'))
+            if (decoded[segment] is "." or "..") return false;
+        foreach (var c in decoded)
+            if (char.IsControl(c)) return false;
+        return true;
+    }
+
     /// <summary>
     /// Body size: the larger limit of the longest matching upload prefix, else the default; a declared
     /// length over it is refused at once, a chunked body when it crosses it. A <c>limit</c> above the
     /// page-size cap is refused (not clamped, so the caller never mistakes a short page for the end).
     /// </summary>
-    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app, GatewayOptions options) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app, GatewayOptions options)
     {
-        var path = context.Request.Path;
-        var max = options.Limits.Uploads.Where(u => path.StartsWithSegments(u.Key)).OrderByDescending(u => u.Key.Length)
-            .Select(u => (long?)u.Value).FirstOrDefault() ?? options.Limits.MaxBodyBytes;
-        if (context.Request.ContentLength > max)
+        var uploads = options.Limits.Uploads.OrderByDescending(u => u.Key.Length).Select(u => (Prefix: new PathString(u.Key), Max: u.Value)).ToArray();
+        return app.Use(async (context, next) =>
         {
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large",
-                $"This path accepts at most {max} bytes.", "body-too-large");
-            return;
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature) sizeFeature.MaxRequestBodySize = max;
+            var max = options.Limits.MaxBodyBytes;
+            foreach (var upload in uploads)
+            {
+                if (!context.Request.Path.StartsWithSegments(upload.Prefix)) continue;
+                max = upload.Max;
+                break;
+            }
+            if (context.Request.ContentLength > max)
+            {
+                await GatewayProblems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large",
+                    $"This path accepts at most {max} bytes.", "body-too-large");
+                return;
+            }
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature) sizeFeature.MaxRequestBodySize = max;
 
-        var limit = context.Request.Query["limit"].ToString();
-        if (limit.Length > 0 && (!int.TryParse(limit, out var pageSize) || pageSize < 1 || pageSize > options.Limits.MaxPageSize))
-        {
-            await GatewayProblems.WriteInvalidAsync(context, "limit", $"The page size must be a whole number from 1 to {options.Limits.MaxPageSize}.");
-            return;
-        }
-        await next(context);
-    });
+            var limit = context.Request.QueryString.HasValue ? context.Request.Query["limit"].ToString() : "";
+            if (limit.Length > 0 && (!int.TryParse(limit, out var pageSize) || pageSize < 1 || pageSize > options.Limits.MaxPageSize))
+            {
+                await GatewayProblems.WriteInvalidAsync(context, "limit", $"The page size must be a whole number from 1 to {options.Limits.MaxPageSize}.");
+                return;
+            }
+            await next(context);
+        });
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
     private static partial Regex PlainToken();

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Ppid.Platform.Http;
 
 namespace Ppid.Gateway.Access;
@@ -13,6 +14,14 @@ public static class Scopes
         "publication:publish", "archive:manage", "audit:read", Admin,
     ];
 
+    private static readonly FrozenDictionary<string, FrozenSet<string>> RolesOf =
+        All.ToFrozenDictionary(s => s, s => Roles.ForScope(s).ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
     /// <summary>The roles a key with <paramref name="scopes"/> may assert in <c>X-Actor-Role</c> (<see cref="Roles.ForScope"/>).</summary>
-    public static bool MayAssert(IEnumerable<string> scopes, string role) => scopes.Any(s => Roles.ForScope(s).Contains(role));
+    public static bool MayAssert(IReadOnlyList<string> scopes, string role)
+    {
+        foreach (var scope in scopes)
+            if (RolesOf.TryGetValue(scope, out var roles) && roles.Contains(role)) return true;
+        return false;
+    }
 }

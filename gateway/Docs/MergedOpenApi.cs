@@ -15,6 +15,9 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
     TimeProvider clock, IServiceProvider services, ILogger<MergedOpenApi> logger) : IDisposable
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>The HttpClient that asks the services for their documents (it sends the gateway's secret).</summary>
+    public const string ClientName = "openapi";
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options"];
     private static readonly TimeSpan IncompleteCache = TimeSpan.FromSeconds(5);
 
@@ -71,7 +74,7 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                using var response = await http.CreateClient(HttpForwarder.ClientName).GetAsync(new Uri(instance.BaseUrl, "/openapi/v1.json"), timeout.Token);
+                using var response = await http.CreateClient(ClientName).GetAsync(new Uri(instance.BaseUrl, "/openapi/v1.json"), timeout.Token);
                 if (response.IsSuccessStatusCode && JsonNode.Parse(await response.Content.ReadAsStringAsync(timeout.Token)) is JsonObject document) return document;
                 logger.LogWarning("{Instance} answered {Status} for its OpenAPI document", instance, (int)response.StatusCode);
             }
@@ -190,21 +193,29 @@ public sealed class MergedOpenApi(ServiceDirectory directory, IHttpClientFactory
                 var responses = operation["responses"] as JsonObject ?? (JsonObject)(operation["responses"] = new JsonObject());
                 AddProblem(responses, "401", "No valid API key");
                 AddProblem(responses, "403", "The key lacks the scope, or may not assert the X-Actor-Role");
-                AddProblem(responses, "429", "Rate limit exhausted; see Retry-After");
-                AddProblem(responses, "502", "The service is unavailable");
-                AddProblem(responses, "504", "The service did not answer in time");
+                AddProblem(responses, "429", "Rate limit exhausted; see Retry-After", retryAfter: true);
+                AddProblem(responses, "502", "The service broke off or failed to answer");
+                AddProblem(responses, "503", "No instance of the service can be reached (nothing was done); see Retry-After", retryAfter: true);
+                AddProblem(responses, "504", "The service did not answer in time (it may have acted: retry with the same Idempotency-Key)");
             }
         }
     }
 
-    private static void AddProblem(JsonObject responses, string status, string description)
+    private static void AddProblem(JsonObject responses, string status, string description, bool retryAfter = false)
     {
         if (responses.ContainsKey(status)) return;
-        responses[status] = new JsonObject
+        var response = responses[status] = new JsonObject
         {
             ["description"] = description,
             ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/GatewayProblemDetails" } } },
         };
+        if (retryAfter)
+        {
+            response["headers"] = new JsonObject
+            {
+                ["Retry-After"] = new JsonObject { ["description"] = "Seconds to wait before retrying", ["schema"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 } },
+            };
+        }
     }
 
     private static string Description(List<string> notes)

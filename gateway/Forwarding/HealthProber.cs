@@ -1,7 +1,7 @@
 namespace Ppid.Gateway.Forwarding;
 
 /// <summary>Active health: asks every instance's <c>/health/ready</c> on an interval; an instance that does not answer 2xx leaves the rotation until it does.</summary>
-public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory http, GatewayOptions options, ILogger<HealthProber> logger) : BackgroundService
+public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory http, GatewayOptions options, TimeProvider clock, ILogger<HealthProber> logger) : BackgroundService
 {
     public const string ClientName = "health";
 
@@ -31,7 +31,7 @@ public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory 
         }
         if (ct.IsCancellationRequested) return;
         var was = instance.ProbeHealthy;
-        instance.Probed(healthy);
+        instance.Probed(healthy, clock.GetUtcNow());
         if (was != healthy) logger.LogWarning("{Instance} is {State} by its /health/ready", instance, healthy ? "back in rotation" : "out of rotation");
     }
 }

@@ -4,6 +4,7 @@ namespace Ppid.Gateway.Forwarding;
 public sealed class ServiceInstance(string service, Uri baseUrl)
 {
     private long _downUntilTicks;
+    private long _probedAtTicks;
     private volatile bool _probeHealthy = true;
 
     public string Service { get; } = service;
@@ -16,11 +17,27 @@ public sealed class ServiceInstance(string service, Uri baseUrl)
     /// <summary>Passive health: a connection failure takes the instance out of rotation until <paramref name="until"/>.</summary>
     public void MarkDown(DateTimeOffset until) => Interlocked.Exchange(ref _downUntilTicks, until.UtcTicks);
 
-    /// <summary>Active health: the probe's verdict; a passing probe also ends a passive mark.</summary>
-    public void Probed(bool healthy)
+    /// <summary>Active health: the probe's verdict at <paramref name="at"/>; a passing probe also ends a passive mark.</summary>
+    public void Probed(bool healthy, DateTimeOffset at)
     {
+        Interlocked.Exchange(ref _probedAtTicks, at.UtcTicks);
         _probeHealthy = healthy;
         if (healthy) Interlocked.Exchange(ref _downUntilTicks, 0);
+    }
+
+    /// <summary>
+    /// The earliest moment an unavailable instance can be back in rotation: its next probe (every
+    /// <paramref name="probeInterval"/>; only a passing one brings it back), or, when only a connection
+    /// failure took it out, the end of that mark if sooner.
+    /// </summary>
+    public DateTimeOffset AvailableAgainAt(DateTimeOffset now, TimeSpan probeInterval)
+    {
+        var probedAt = Interlocked.Read(ref _probedAtTicks);
+        var nextProbe = probedAt == 0 ? now + probeInterval : new DateTimeOffset(probedAt, TimeSpan.Zero) + probeInterval;
+        if (nextProbe < now) nextProbe = now; // a probe is due (or under way)
+        if (!_probeHealthy) return nextProbe;
+        var downUntil = new DateTimeOffset(Interlocked.Read(ref _downUntilTicks), TimeSpan.Zero);
+        return downUntil < nextProbe ? downUntil : nextProbe;
     }
 
     public override string ToString() => $"{Service} at {BaseUrl}";
@@ -43,6 +60,18 @@ public sealed class ServicePool(string name, IReadOnlyList<ServiceInstance> inst
             var instance = Instances[(int)((start + (uint)i) % (uint)Instances.Count)];
             if (instance.IsAvailable(now)) yield return instance;
         }
+    }
+
+    /// <summary>How long until an instance can be back in rotation, when none is now (see <see cref="ServiceInstance.AvailableAgainAt"/>).</summary>
+    public TimeSpan UnavailableFor(DateTimeOffset now, TimeSpan probeInterval)
+    {
+        var earliest = DateTimeOffset.MaxValue;
+        foreach (var instance in Instances)
+        {
+            var at = instance.IsAvailable(now) ? now : instance.AvailableAgainAt(now, probeInterval);
+            if (at < earliest) earliest = at;
+        }
+        return earliest - now;
     }
 }
 

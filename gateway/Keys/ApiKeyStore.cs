@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
 using Ppid.Platform.Database;
 
@@ -11,6 +10,7 @@ public sealed record ApiKey(
     DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, Guid? ReplacedBy)
 {
     public bool IsValidAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
+
 }
 
 /// <summary>A key just made: <see cref="Secret"/> is shown once and cannot be read back.</summary>
@@ -19,10 +19,16 @@ public sealed record IssuedKey(ApiKey Key, string Secret);
 /// <summary>
 /// The gateway's key store in its own PostgreSQL database. Keys are 256 random bits, so a single
 /// SHA-256 is enough: a slow hash (bcrypt, Argon2) protects guessable passwords, and nothing about a
-/// random 256-bit key is guessable; a fast hash keeps the per-request lookup an index seek.
+/// random 256-bit key is guessable; a fast hash keeps the per-request lookup an index seek, and
+/// the gateway's <see cref="ApiKeyCache"/> keeps most requests off the database altogether.
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock, ApiKeyCache cache)
 {
+    /// <summary>A store without a cache (the command-line tool: every answer straight from the database).</summary>
+    public ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock) : this(dataSource, clock, ApiKeyCache.Disabled)
+    {
+    }
+
     public static readonly MigrationSource Migrations = new("gateway", typeof(ApiKeyStore).Assembly, "Keys/Migrations");
 
     private const string Columns = "id, tenant, client_name, scopes, key_prefix, created_at, expires_at, revoked_at, replaced_by";
@@ -36,12 +42,27 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
     }
 
     /// <summary>The key a caller presented, if it exists and is neither revoked nor past its grace period.</summary>
-    public async Task<ApiKey?> FindValidAsync(string presented, CancellationToken ct = default)
+    public ValueTask<ApiKey?> FindValidAsync(string presented, CancellationToken ct = default) => FindValidAsync(KeyHash.Of(presented), ct);
+
+    /// <summary>The key whose SHA-256 is <paramref name="hash"/>, if valid now; from the cache when it has the answer.</summary>
+    public ValueTask<ApiKey?> FindValidAsync(KeyHash hash, CancellationToken ct = default)
     {
+        var now = clock.GetUtcNow();
+        return cache.TryGet(hash, now, out var cached)
+            ? ValueTask.FromResult(cached is not null && cached.IsValidAt(now) ? cached : null)
+            : LookUpAsync(hash, ct);
+    }
+
+    private async ValueTask<ApiKey?> LookUpAsync(KeyHash hash, CancellationToken ct)
+    {
+        var generation = cache.Generation;
         await using var cmd = dataSource.CreateCommand($"select {Columns} from api_keys where key_hash = @hash");
-        cmd.Parameters.AddWithValue("hash", Hash(presented));
+        cmd.Parameters.AddWithValue("hash", hash.ToBytes());
         var key = (await ReadAsync(cmd, ct)).SingleOrDefault();
-        return key is not null && key.IsValidAt(clock.GetUtcNow()) ? key : null;
+        var now = clock.GetUtcNow();
+        var valid = key is not null && key.IsValidAt(now) ? key : null;
+        cache.Add(hash, valid, now, generation);
+        return valid;
     }
 
     /// <summary>Keys of one tenant, or of every tenant when <paramref name="tenant"/> is null (the command-line tool).</summary>
@@ -83,6 +104,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         update.Parameters.AddWithValue("id", id);
         await update.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
+        cache.Evict(id); // its grace now ends; the cached entry did not know that
         return issued;
     }
 
@@ -93,10 +115,10 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.AddWithValue("tenant", NpgsqlTypes.NpgsqlDbType.Text, (object?)tenant ?? DBNull.Value);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        var revoked = await cmd.ExecuteNonQueryAsync(ct) == 1;
+        if (revoked) cache.Evict(id);
+        return revoked;
     }
-
-    internal static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     private async Task<IssuedKey> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, string clientName, IReadOnlyList<string> scopes, CancellationToken ct)
     {
@@ -112,7 +134,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         cmd.Parameters.AddWithValue("tenant", key.Tenant);
         cmd.Parameters.AddWithValue("client", key.ClientName);
         cmd.Parameters.AddWithValue("scopes", key.Scopes.ToArray());
-        cmd.Parameters.AddWithValue("hash", Hash(secret));
+        cmd.Parameters.AddWithValue("hash", KeyHash.Of(secret).ToBytes());
         cmd.Parameters.AddWithValue("prefix", key.Prefix);
         cmd.Parameters.AddWithValue("created", key.CreatedAt);
         await cmd.ExecuteNonQueryAsync(ct);

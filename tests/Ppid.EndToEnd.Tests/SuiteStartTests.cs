@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Ppid.Testing;
 using Xunit;
 
@@ -8,12 +9,18 @@ namespace Ppid.EndToEnd.Tests;
 public sealed class SuiteStartTests(Suite suite) : IClassFixture<Suite>
 {
     [Fact]
-    public async Task The_gateway_is_ready_only_because_every_service_answers()
+    public async Task The_gateway_is_ready_and_sees_every_service_healthy()
     {
         using var client = suite.Client();
         using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
         var body = await ready.Content.ReadAsStringAsync();
         Assert.True(ready.StatusCode == HttpStatusCode.OK, $"gateway not ready: {body}");
-        foreach (var name in Suite.Backends) Assert.False(suite.Processes[name].HasExited, $"{name} exited");
+        // Readiness needs only the gateway's database; each service's pool is a check of its own in the body (Degraded when down).
+        var checks = JsonDocument.Parse(body).RootElement.GetProperty("checks");
+        foreach (var name in Suite.Backends)
+        {
+            Assert.False(suite.Processes[name].HasExited, $"{name} exited");
+            Assert.True(checks.GetProperty(name).GetProperty("status").GetString() == "Healthy", $"{name} is not healthy at the gateway: {body}");
+        }
     }
 }

@@ -69,6 +69,7 @@ public sealed class Backend : IAsyncDisposable
         });
         app.MapGet("/api/v1/registry/redirect", () => Results.Redirect("http://evil.example/stolen"));
         app.MapGet("/{tenant}/dip/page", () => Results.Content("<html><body>DIP</body></html>", "text/html"));
+        app.MapMethods("/{tenant}/dip/large", ["GET", "HEAD"], () => Results.Content("<html><body>" + new string('x', 200_000) + "</body></html>", "text/html"));
         app.MapGet("/api/v1/registry/download", async (long bytes, HttpContext context) =>
         {
             context.Response.ContentType = "application/octet-stream";
@@ -78,6 +79,15 @@ public sealed class Backend : IAsyncDisposable
             await self!.DownloadGate.Task.WaitAsync(context.RequestAborted);
             for (var sent = (long)Chunk; sent < bytes; sent += Chunk)
                 await context.Response.Body.WriteAsync(buffer.AsMemory(0, (int)Math.Min(Chunk, bytes - sent)), context.RequestAborted);
+        });
+        app.MapGet("/api/v1/registry/events", async (HttpContext context) =>
+        {
+            // Headers at once, the body only when the test opens the gate (as a stream of events would).
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await self!.DownloadGate.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync("data: first\n\n", context.RequestAborted);
         });
         app.Map("/{**path}", async (HttpContext context) =>
         {

@@ -16,7 +16,9 @@ public sealed class DocsTests(GatewayFixture gateway) : IClassFixture<GatewayFix
         var items = paths.GetProperty("/api/v1/registry/items");
         items.GetProperty("get").GetProperty("x-required-scope").GetString().ShouldBe("tenant");
         items.GetProperty("post").GetProperty("x-required-scope").GetString().ShouldBe("registry:write");
-        items.GetProperty("post").GetProperty("responses").TryGetProperty("403", out _).ShouldBeTrue();
+        var responses = items.GetProperty("post").GetProperty("responses");
+        foreach (var status in new[] { "401", "403", "429", "502", "503", "504" }) responses.TryGetProperty(status, out _).ShouldBeTrue(status);
+        responses.GetProperty("503").GetProperty("headers").TryGetProperty("Retry-After", out _).ShouldBeTrue();
         paths.GetProperty("/api/v1/publication/things").GetProperty("post").GetProperty("x-required-scope").GetString().ShouldBe("publication:publish");
         paths.TryGetProperty("/api/v1/gateway/keys", out var keys).ShouldBeTrue();
         keys.GetProperty("post").GetProperty("x-required-scope").GetString().ShouldBe("admin");

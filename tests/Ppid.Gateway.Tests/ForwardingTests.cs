@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -54,15 +55,18 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
     }
 
     [Fact]
-    public async Task A_service_with_no_live_instance_answers_502_problem_details()
+    public async Task A_service_with_no_reachable_instance_answers_503_problem_details_with_retry_after()
     {
         using var client = gateway.Client((await gateway.KeyAsync("archive:manage")).Secret);
 
-        using var response = await client.GetAsync("/api/v1/archive/editions");
+        using var response = await client.PostAsync("/api/v1/archive/editions", JsonContent.Create(new { }));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await response.Content.ReadAsStringAsync()).ShouldContain("archive");
+        response.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        problem.GetProperty("type").GetString()!.ShouldEndWith("/service-unavailable");
+        problem.GetProperty("detail").GetString()!.ShouldContain("archive");
     }
 
     [Fact]
@@ -143,6 +147,35 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
         while ((read = await stream.ReadAsync(rest)) > 0) total += read;
         total.ShouldBe(size);
         first.ShouldBe(Backend.Pattern(Backend.Chunk));
+    }
+
+    [Fact]
+    public async Task An_answer_with_a_content_length_arrives_whole_for_get_and_as_headers_only_for_head()
+    {
+        using var client = gateway.Client();
+
+        using var page = await client.GetAsync("/kota-contoh/dip/large").WaitAsync(Deadlock);
+        var body = await page.Content.ReadAsStringAsync().WaitAsync(Deadlock);
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/kota-contoh/dip/large")).WaitAsync(Deadlock);
+
+        page.Content.Headers.ContentLength.ShouldBe(200_026);
+        body.Length.ShouldBe(200_026);
+        head.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await head.Content.ReadAsByteArrayAsync().WaitAsync(Deadlock)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_answers_headers_reach_the_caller_before_the_service_sends_any_body()
+    {
+        using var client = gateway.Client((await gateway.KeyAsync("registry:write")).Secret);
+        foreach (var backend in new[] { gateway.RegistryA, gateway.RegistryB }) backend.ResetGates();
+
+        using var response = await client.GetAsync("/api/v1/registry/events", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Deadlock);
+
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        gateway.RegistryA.DownloadGate.TrySetResult();
+        gateway.RegistryB.DownloadGate.TrySetResult();
+        (await response.Content.ReadAsStringAsync().WaitAsync(Deadlock)).ShouldBe("data: first\n\n");
     }
 
     [Fact]
