@@ -118,7 +118,7 @@ public static class GatewayModule
             return Task.FromResult(available > 0
                 ? HealthCheckResult.Healthy($"{available} of {pool.Instances.Count} instances available")
                 : new HealthCheckResult(context.Registration.FailureStatus,
-                    $"no instance of {pool.Name} passes /health/ready ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
+                    $"no instance of {pool.Name} passes /health/serving ({string.Join(", ", pool.Instances.Select(i => i.BaseUrl))})"));
         }
     }
 

@@ -1,6 +1,11 @@
 namespace Ppid.Gateway.Forwarding;
 
-/// <summary>Active health: asks every instance's <c>/health/ready</c> on an interval; an instance that does not answer 2xx leaves the rotation until it does.</summary>
+/// <summary>
+/// Active health: asks every instance's <c>/health/serving</c> (can it answer requests: its database)
+/// on an interval; an instance that does not answer 2xx leaves the rotation until it does. Not
+/// <c>/health/ready</c>, which also fails while the broker is down: commands still work then (the
+/// event store is the outbox), and taking every instance out would take the API down with the broker.
+/// </summary>
 public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory http, GatewayOptions options, TimeProvider clock, ILogger<HealthProber> logger) : BackgroundService
 {
     public const string ClientName = "health";
@@ -22,7 +27,7 @@ public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory 
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(options.Health.ProbeTimeout);
-            using var response = await http.CreateClient(ClientName).GetAsync(new Uri(instance.BaseUrl, "/health/ready"), timeout.Token);
+            using var response = await http.CreateClient(ClientName).GetAsync(new Uri(instance.BaseUrl, "/health/serving"), timeout.Token);
             healthy = response.IsSuccessStatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
@@ -32,6 +37,6 @@ public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory 
         if (ct.IsCancellationRequested) return;
         var was = instance.ProbeHealthy;
         instance.Probed(healthy, clock.GetUtcNow());
-        if (was != healthy) logger.LogWarning("{Instance} is {State} by its /health/ready", instance, healthy ? "back in rotation" : "out of rotation");
+        if (was != healthy) logger.LogWarning("{Instance} is {State} by its /health/serving", instance, healthy ? "back in rotation" : "out of rotation");
     }
 }

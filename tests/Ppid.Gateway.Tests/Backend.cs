@@ -60,7 +60,7 @@ public sealed class Backend : IAsyncDisposable
         var app = builder.Build();
         Backend? self = null;
         app.MapGet("/health/live", () => Results.Ok());
-        app.MapGet("/health/ready", () => self!.Ready ? Results.Ok() : Results.StatusCode(503));
+        app.MapGet("/health/serving", () => self!.Ready ? Results.Ok() : Results.StatusCode(503));
         app.MapGet("/openapi/v1.json", () => Results.Content(OpenApiOf(name), "application/json"));
         app.MapGet("/api/v1/registry/slow", async (CancellationToken ct) =>
         {
