@@ -42,6 +42,9 @@ public sealed class GatewayOptions
         public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
         public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+        /// <summary>Probes in a row without an answer in time that take an instance out (a slow answer on a busy machine is no verdict).</summary>
+        public int TimeoutsToLeave { get; set; } = 2;
+
         /// <summary>How long a connection failure keeps an instance out of rotation (unless a probe passes first).</summary>
         public TimeSpan DownFor { get; set; } = TimeSpan.FromSeconds(30);
     }

@@ -2,7 +2,8 @@ namespace Ppid.Gateway.Forwarding;
 
 /// <summary>
 /// Active health: asks every instance's <c>/health/serving</c> (can it answer requests: its database)
-/// on an interval; an instance that does not answer 2xx leaves the rotation until it does. Not
+/// on an interval; an instance that answers otherwise than 2xx, or fails to answer in time
+/// <c>Gateway:Health:TimeoutsToLeave</c> times in a row, leaves the rotation until it passes. Not
 /// <c>/health/ready</c>, which also fails while the broker is down: commands still work then (the
 /// event store is the outbox), and taking every instance out would take the API down with the broker.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory 
 
     private async Task ProbeAsync(ServiceInstance instance, CancellationToken ct)
     {
-        bool healthy;
+        bool? healthy; // null: no answer in time
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -30,13 +31,19 @@ public sealed class HealthProber(ServiceDirectory directory, IHttpClientFactory 
             using var response = await http.CreateClient(ClientName).GetAsync(new Uri(instance.BaseUrl, "/health/serving"), timeout.Token);
             healthy = response.IsSuccessStatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            healthy = null;
+        }
+        catch (HttpRequestException)
         {
             healthy = false;
         }
         if (ct.IsCancellationRequested) return;
         var was = instance.ProbeHealthy;
-        instance.Probed(healthy, clock.GetUtcNow());
-        if (was != healthy) logger.LogWarning("{Instance} is {State} by its /health/serving", instance, healthy ? "back in rotation" : "out of rotation");
+        if (healthy is { } verdict) instance.Probed(verdict, clock.GetUtcNow());
+        else instance.ProbeTimedOut(clock.GetUtcNow(), options.Health.TimeoutsToLeave);
+        if (was != instance.ProbeHealthy)
+            logger.LogWarning("{Instance} is {State} by its /health/serving", instance, instance.ProbeHealthy ? "back in rotation" : "out of rotation");
     }
 }

@@ -22,7 +22,21 @@ public sealed class ServiceInstance(string service, Uri baseUrl)
     {
         Interlocked.Exchange(ref _probedAtTicks, at.UtcTicks);
         _probeHealthy = healthy;
+        _timeoutsInARow = 0;
         if (healthy) Interlocked.Exchange(ref _downUntilTicks, 0);
+    }
+
+    private volatile int _timeoutsInARow;
+
+    /// <summary>
+    /// A probe that got no answer in time. An instance that answers "not serving" leaves at once, but
+    /// one slow answer on a busy machine says little: only <paramref name="timeoutsToLeave"/> in a row
+    /// take it out (a dead process refuses connections and is marked down by the forwarder at once).
+    /// </summary>
+    public void ProbeTimedOut(DateTimeOffset at, int timeoutsToLeave)
+    {
+        Interlocked.Exchange(ref _probedAtTicks, at.UtcTicks);
+        if (++_timeoutsInARow >= timeoutsToLeave) _probeHealthy = false;
     }
 
     /// <summary>

@@ -40,7 +40,9 @@ public sealed class FaultInfrastructure : IAsyncLifetime
     /// A fresh suite (databases, vhost) on the private servers, gateway rate limits raised for the load,
     /// supervised as in production: a process that exits by itself is started again.
     /// </summary>
-    public Suite NewSuite() => new UnthrottledSuite(Infrastructure.Private(Postgres, RabbitMq)) { Supervise = true };
+    public Suite NewSuite() => new FaultSuite(Infrastructure.Private(Postgres, RabbitMq)) { Supervise = true };
+
+    private sealed class FaultSuite(Infrastructure infrastructure) : UnthrottledSuite(infrastructure);
 
     public async Task DisposeAsync()
     {

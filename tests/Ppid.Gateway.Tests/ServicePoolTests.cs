@@ -42,4 +42,27 @@ public sealed class ServicePoolTests
         new ServicePool("registry", [late]).UnavailableFor(Now, Interval).ShouldBe(Interval);
         new ServicePool("registry", [late, overdue]).UnavailableFor(Now, Interval).ShouldBe(TimeSpan.Zero);
     }
+
+    [Fact]
+    public void A_probe_without_an_answer_in_time_takes_an_instance_out_only_when_it_happens_twice_in_a_row()
+    {
+        var instance = Instance(1);
+        instance.ProbeTimedOut(Now, timeoutsToLeave: 2);
+        instance.IsAvailable(Now).ShouldBeTrue("one slow answer is no verdict");
+        instance.Probed(true, Now.AddSeconds(5));
+        instance.ProbeTimedOut(Now.AddSeconds(10), timeoutsToLeave: 2);
+        instance.IsAvailable(Now.AddSeconds(10)).ShouldBeTrue("a passing probe in between starts the count again");
+        instance.ProbeTimedOut(Now.AddSeconds(15), timeoutsToLeave: 2);
+        instance.IsAvailable(Now.AddSeconds(15)).ShouldBeFalse("two in a row take it out");
+        instance.Probed(true, Now.AddSeconds(20));
+        instance.IsAvailable(Now.AddSeconds(20)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void A_probe_answered_with_not_serving_takes_an_instance_out_at_once()
+    {
+        var instance = Instance(1);
+        instance.Probed(false, Now);
+        instance.IsAvailable(Now).ShouldBeFalse();
+    }
 }

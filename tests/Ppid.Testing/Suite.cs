@@ -33,7 +33,8 @@ public class Suite : IAsyncLifetime
     protected Suite(int instancesPerService) : this(Infrastructure.Shared, instancesPerService) { }
 
     /// <summary>The suite on <paramref name="infrastructure"/>: private servers (<see cref="Infrastructure.Private"/>) for a scenario that breaks them.</summary>
-    public Suite(Infrastructure infrastructure, int instancesPerService = 1)
+    /// <remarks>Protected: an xunit class fixture may have one public constructor only; subclass to use it.</remarks>
+    protected Suite(Infrastructure infrastructure, int instancesPerService = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(instancesPerService, 1);
         Infrastructure = infrastructure;

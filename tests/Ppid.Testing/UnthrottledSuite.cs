@@ -16,7 +16,7 @@ public class UnthrottledSuite : Suite
     protected UnthrottledSuite(int instancesPerService) : base(instancesPerService) { }
 
     /// <summary>On other servers than the shared ones (a fault scenario's private PostgreSQL and RabbitMQ).</summary>
-    public UnthrottledSuite(Infrastructure infrastructure, int instancesPerService = 1) : base(infrastructure, instancesPerService) { }
+    protected UnthrottledSuite(Infrastructure infrastructure, int instancesPerService = 1) : base(infrastructure, instancesPerService) { }
 
     protected override Dictionary<string, string> ServiceEnvironment(string name)
     {
