@@ -56,6 +56,8 @@ CONF
   else
     "${psql[@]}" -c "alter role \"$PG_USER\" login createdb password '$PG_PASSWORD'"
   fi
+  # Tests drop their databases WITH (FORCE), which must end every session in them, whoever opened it.
+  "${psql[@]}" -c "grant pg_signal_backend to \"$PG_USER\"" >/dev/null
   for db in "${DATABASES[@]}"; do
     if [ "$("${psql[@]}" -c "select 1 from pg_database where datname = '$db'")" != "1" ]; then
       log "creating database $db"

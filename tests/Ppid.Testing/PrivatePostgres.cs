@@ -155,7 +155,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
         var socket = new NpgsqlConnectionStringBuilder { Host = Path.Combine(Directory, "socket"), Port = Port, Username = "postgres", Database = "postgres", Pooling = false };
         await using var connection = new NpgsqlConnection(socket.ConnectionString);
         await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"create role \"{User}\" login createdb password '{DevelopmentPassword}'", connection);
+        // pg_signal_backend: dropping a database WITH (FORCE) must end every session in it, whoever opened it.
+        await using var cmd = new NpgsqlCommand($"create role \"{User}\" login createdb password '{DevelopmentPassword}' in role pg_signal_backend", connection);
         await cmd.ExecuteNonQueryAsync();
     }
 
