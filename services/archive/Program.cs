@@ -11,7 +11,8 @@ if (ReplayCommand.IsReplay(args)) return await ReplayCommand.RunAsync(app.Servic
 app.MapServiceDefaults();
 app.MapArchiveApi();
 app.Run();
-return 0;
+// Not 0: a bus watchdog that gave up sets 70 so that the supervisor starts the process afresh.
+return Environment.ExitCode;
 
 /// <summary>Entry point, public for the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

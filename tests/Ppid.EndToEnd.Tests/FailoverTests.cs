@@ -118,7 +118,13 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
                 output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the lock after {clock.Elapsed.TotalSeconds:F2} s");
                 return (clock.Elapsed, index);
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{service}: no instance took the lock within {Patience} of killing {leaderName}");
+            if (DateTime.UtcNow > deadline)
+            {
+                // Say what the instances were doing: a survivor that exited, or one still waiting, reads differently.
+                var state = string.Join("\n", suite.Instances(service).Select(p =>
+                    $"--- {p.Name}: {(p.HasExited ? $"exited ({p.ExitCode})" : "running")}\n{p.Tail()}"));
+                throw new TimeoutException($"{service}: no instance took the lock within {Patience} of killing {leaderName}; holders now: [{string.Join(", ", holders)}]\n{state}");
+            }
             await Task.Delay(100);
         }
     }

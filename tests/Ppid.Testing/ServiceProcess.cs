@@ -142,7 +142,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL: the process gets no chance to clean up (fault tests).</summary>
     /// <summary>SIGKILL, as a fault: the process is marked as killed on purpose, so a supervising <see cref="Suite"/> leaves it to the test.</summary>
     public void Kill()
     {

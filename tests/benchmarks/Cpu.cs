@@ -5,18 +5,22 @@ namespace Ppid.Benchmarks;
 /// <summary>CPU time used so far by this process and by every PostgreSQL process on the machine.</summary>
 internal readonly record struct CpuSample(TimeSpan Harness, TimeSpan Postgres)
 {
-    private const double ClockTicksPerSecond = 100; // USER_HZ, 100 on Linux
-
     public static CpuSample Take()
     {
         using var self = Process.GetCurrentProcess();
-        return new CpuSample(self.TotalProcessorTime, TimeSpan.FromSeconds(PostgresTicks() / ClockTicksPerSecond));
+        return new CpuSample(self.TotalProcessorTime, MachineCpu.OfCommand("postgres"));
     }
 
     public static CpuSample operator -(CpuSample a, CpuSample b) => new(a.Harness - b.Harness, a.Postgres - b.Postgres);
+}
 
-    /// <summary>utime + stime of every process whose command is postgres (backends, WAL writer, checkpointer...).</summary>
-    private static long PostgresTicks()
+/// <summary>CPU time of processes on this machine, from /proc.</summary>
+internal static class MachineCpu
+{
+    private const double ClockTicksPerSecond = 100; // USER_HZ, 100 on Linux
+
+    /// <summary>utime + stime of every process whose command (comm) is <paramref name="command"/>: "postgres" (backends, WAL writer, checkpointer...), "beam.smp" (RabbitMQ).</summary>
+    public static TimeSpan OfCommand(string command)
     {
         long ticks = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -28,7 +32,7 @@ internal readonly record struct CpuSample(TimeSpan Harness, TimeSpan Postgres)
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 var open = stat.IndexOf('(', StringComparison.Ordinal);
                 var close = stat.LastIndexOf(')');
-                if (open < 0 || close < open || stat[(open + 1)..close] != "postgres") continue;
+                if (open < 0 || close < open || stat[(open + 1)..close] != command) continue;
                 // Fields after the command: state(3) ppid(4) ... utime(14) stime(15).
                 var fields = stat[(close + 2)..].Split(' ');
                 ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
@@ -37,6 +41,16 @@ internal readonly record struct CpuSample(TimeSpan Harness, TimeSpan Postgres)
             catch (IOException) { } // exited meanwhile
             catch (UnauthorizedAccessException) { }
         }
-        return ticks;
+        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+    }
+
+    /// <summary>The whole machine's busy CPU time (all cores, from /proc/stat: everything but idle and iowait).</summary>
+    public static TimeSpan Busy()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => long.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal ...
+        var busy = fields.Sum() - fields[3] - fields[4];
+        return TimeSpan.FromSeconds(busy / ClockTicksPerSecond);
     }
 }

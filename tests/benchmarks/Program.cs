@@ -133,8 +133,10 @@ namespace Ppid.Benchmarks
         public int CachedRequests => Quick ? 30 : 300;
         public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 4, 16];
         public TimeSpan GatewayWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
-        public IReadOnlyList<int> SuiteTenantCounts => Quick ? [1, 10] : [1, 10, 100];
-        public int SuiteItems => Quick ? 40 : 200;
+        public IReadOnlyList<int>? SuiteTenants { get; init; }
+        public IReadOnlyList<int> SuiteTenantCounts => SuiteTenants ?? (Quick ? [1, 10] : [1, 10, 100]);
+        public int? SuiteItemCount { get; init; }
+        public int SuiteItems => SuiteItemCount ?? (Quick ? 40 : 200);
         public double SuiteCommandsPerSecond { get; init; } = 50;
         public TimeSpan SuiteIdleSettle => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
         public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
@@ -153,6 +155,8 @@ namespace Ppid.Benchmarks
             long? rebuildEvents = null;
             int? publicationItems = null;
             double rate = 50;
+            List<int>? tenants = null;
+            int? items = null;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -168,6 +172,8 @@ namespace Ppid.Benchmarks
                     case "--rebuild-events": rebuildEvents = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--publication-items": publicationItems = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--tenants": tenants = [.. Next().Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
+                    case "--items": items = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
@@ -184,6 +190,8 @@ namespace Ppid.Benchmarks
                 RebuildEvents = rebuildEvents ?? (quick ? 100_000 : 1_000_000),
                 PublicationItems = publicationItems ?? (quick ? 1_000 : 10_000),
                 SuiteCommandsPerSecond = rate,
+                SuiteTenants = tenants,
+                SuiteItemCount = items,
             };
         }
     }

@@ -8,7 +8,11 @@ namespace Ppid.Benchmarks;
 internal sealed record ServiceMemory(string Service, double IdleMb, double PeakUnderLoadMb);
 
 /// <summary>One tenant count's run of the whole suite under the SOP load.</summary>
-internal sealed record SuiteLoadRun(int Tenants, SopLoadResult Load, ServerSideTimings ServerSide, ReconciliationResult Reconciliation, IReadOnlyList<ServiceMemory> Memory);
+/// <summary>CPU seconds each part of the machine used while the load ran (the driver is this benchmark process).</summary>
+internal sealed record CpuShare(string Part, double Seconds);
+
+internal sealed record SuiteLoadRun(int Tenants, SopLoadResult Load, ServerSideTimings ServerSide, ReconciliationResult Reconciliation, IReadOnlyList<ServiceMemory> Memory,
+    IReadOnlyList<CpuShare> Cpu, double MachineBusySeconds);
 
 internal sealed record SuiteLoadResults(IReadOnlyList<SuiteLoadRun> Runs, double CommandsPerSecond, int Items);
 
@@ -63,7 +67,11 @@ internal sealed class SuiteLoadBenchmark(BenchOptions options, Action<string> lo
                     try { await Task.Delay(500, sampling.Token); } catch (OperationCanceledException) { }
                 }
             });
+            var cpuBefore = CpuParts(suite);
+            var busyBefore = MachineCpu.Busy();
             var result = await new SopLoad(http, tenants, loadOptions).RunAsync();
+            var busy = (MachineCpu.Busy() - busyBefore).TotalSeconds;
+            var cpu = CpuParts(suite).Select(p => new CpuShare(p.Part, p.Seconds - cpuBefore.Single(b => b.Part == p.Part).Seconds)).ToList();
             await sampling.CancelAsync();
             await sampler;
             log($"suite load: {result.AcceptedCommands} commands at {result.Throughput:0.0}/s; ratification → public p99 {SopLoadReport.Ms(result.RatificationToPublic.P99)} ms; reconciling");
@@ -71,14 +79,29 @@ internal sealed class SuiteLoadBenchmark(BenchOptions options, Action<string> lo
             var reconciliation = await SopReconciliation.CheckAsync(suite, tenants, TimeSpan.FromSeconds(120));
             if (!reconciliation.Holds) log("suite load: reconciliation problems: " + string.Join("; ", reconciliation.Problems));
             var serverSide = await SopTimings.SertaMertaAsync(suite, tenants);
-            log($"suite load: server-side ratification → public p50 {SopLoadReport.Ms(serverSide.RatificationToPublic.P50)} / p99 {SopLoadReport.Ms(serverSide.RatificationToPublic.P99)} ms");
+            log($"suite load: server-side ratification → public p50 {SopLoadReport.Ms(serverSide.RatificationToPublic.P50)} / p99 {SopLoadReport.Ms(serverSide.RatificationToPublic.P99)} ms " +
+                $"(→ publication's consumer p50 {SopLoadReport.Ms(serverSide.RatificationToConsumed.P50)} / p99 {SopLoadReport.Ms(serverSide.RatificationToConsumed.P99)} ms); " +
+                "CPU s: " + string.Join(", ", cpu.Select(c => $"{c.Part} {c.Seconds:0.0}")) + $"; machine busy {busy:0.0} s of {result.Took.TotalSeconds * Environment.ProcessorCount:0} s");
             return new SuiteLoadRun(tenantCount, result, serverSide, reconciliation,
-                [.. idle.Keys.Select(name => new ServiceMemory(name, idle[name], peak[name]))]);
+                [.. idle.Keys.Select(name => new ServiceMemory(name, idle[name], peak[name]))], cpu, busy);
         }
         finally
         {
             await suite.DisposeAsync();
         }
+    }
+
+    /// <summary>CPU seconds so far of each process of the suite, of this process (the load driver), of PostgreSQL and of RabbitMQ.</summary>
+    private static List<CpuShare> CpuParts(Suite suite)
+    {
+        using var self = Process.GetCurrentProcess();
+        return
+        [
+            .. suite.Processes.Select(p => new CpuShare(p.Key, p.Value.CpuTime().TotalSeconds)),
+            new("load driver", self.TotalProcessorTime.TotalSeconds),
+            new("PostgreSQL", MachineCpu.OfCommand("postgres").TotalSeconds),
+            new("RabbitMQ", MachineCpu.OfCommand("beam.smp").TotalSeconds),
+        ];
     }
 
     /// <summary>VmRSS of a process, in MB (from /proc).</summary>
@@ -126,14 +149,15 @@ internal static class SuiteLoadReport
         L("Resident memory (VmRSS) is read from /proc: idle = after start-up and a settle time, peak = the highest sample (every 0.5 s) under load.");
         L("The gateway's per-key rate limit is raised for these runs (one key per tenant does the work of a body's whole staff).");
         L();
-        L("| tenants | commands accepted | achieved commands/s | command latency p50 / p95 / p99 ms | serta-merta ratification → public p50 / p95 / p99 ms, seen by the client | the same in the services' records | → archive p50 / p99 ms, client / records | edition → archived p50 / p99 ms | refused attempts | reconciliation |");
-        L("|---|---|---|---|---|---|---|---|---|---|");
+        L("| tenants | commands accepted | achieved commands/s | command latency p50 / p95 / p99 ms | serta-merta ratification → public p50 / p95 / p99 ms, seen by the client | the same in the services' records | of which ratified → publication's consumer p50 / p99 ms | → archive p50 / p99 ms, client / records | edition → archived p50 / p99 ms | refused attempts | reconciliation |");
+        L("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var x in r.Runs)
         {
             var l = x.Load;
             L($"| {x.Tenants} | {Format.Count(l.AcceptedCommands)} | {l.Throughput:0.0} | {Format.Ms(l.CommandLatency.P50)} / {Format.Ms(l.CommandLatency.P95)} / {Format.Ms(l.CommandLatency.P99)} | " +
               $"{Format.Ms(l.RatificationToPublic.P50)} / {Format.Ms(l.RatificationToPublic.P95)} / {Format.Ms(l.RatificationToPublic.P99)} (n = {l.RatificationToPublic.Count}) | " +
               $"{Format.Ms(x.ServerSide.RatificationToPublic.P50)} / {Format.Ms(x.ServerSide.RatificationToPublic.P95)} / {Format.Ms(x.ServerSide.RatificationToPublic.P99)} (n = {x.ServerSide.RatificationToPublic.Count}) | " +
+              $"{Format.Ms(x.ServerSide.RatificationToConsumed.P50)} / {Format.Ms(x.ServerSide.RatificationToConsumed.P99)} | " +
               $"{Format.Ms(l.RatificationToArchived.P50)} / {Format.Ms(l.RatificationToArchived.P99)}; {Format.Ms(x.ServerSide.RatificationToArchived.P50)} / {Format.Ms(x.ServerSide.RatificationToArchived.P99)} | {Format.Ms(l.EditionToArchived.P50)} / {Format.Ms(l.EditionToArchived.P99)} | " +
               $"{l.Refusals.Count} | {(x.Reconciliation.Holds ? $"{x.Reconciliation.Checks.Count} checks hold" : "**" + string.Join("; ", x.Reconciliation.Problems) + "**")} |");
         }
@@ -144,6 +168,15 @@ internal static class SuiteLoadReport
         L("|---|" + string.Concat(r.Runs[0].Memory.Select(_ => "---|")));
         foreach (var x in r.Runs)
             L($"| {x.Tenants} | " + string.Join(" | ", x.Memory.Select(m => $"{m.IdleMb:0} / {m.PeakUnderLoadMb:0}")) + " |");
+        L();
+        L("Where the CPU went while the load ran: CPU seconds per part (share of the machine's busy time; PostgreSQL and RabbitMQ count");
+        L("every process of that name on the machine; the machine has " + Environment.ProcessorCount + " cores):");
+        L();
+        L("| tenants | load took | machine busy | " + string.Join(" | ", r.Runs[0].Cpu.Select(c => c.Part)) + " |");
+        L("|---|---|---|" + string.Concat(r.Runs[0].Cpu.Select(_ => "---|")));
+        foreach (var x in r.Runs)
+            L($"| {x.Tenants} | {x.Load.Took.TotalSeconds:0} s | {x.MachineBusySeconds:0} s ({x.MachineBusySeconds / x.Load.Took.TotalSeconds / Environment.ProcessorCount:P0}) | " +
+              string.Join(" | ", x.Cpu.Select(c => $"{c.Seconds:0.0} s ({c.Seconds / Math.Max(x.MachineBusySeconds, 0.001):P0})")) + " |");
         L();
         L("Command latency per command, the first run:");
         L();

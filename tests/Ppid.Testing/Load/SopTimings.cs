@@ -3,7 +3,12 @@ using Npgsql;
 namespace Ppid.Testing.Load;
 
 /// <summary>Serta-merta visibility measured from the services' own records rather than by polling.</summary>
-public sealed record ServerSideTimings(Distribution RatificationToPublic, Distribution RatificationToArchived);
+/// <param name="RatificationToConsumed">
+/// Ratified → publication's consumer began the transaction that took the ratification in (its inbox
+/// row's <c>processed_at</c>, the transaction's start): the forwarder, the broker and the queue's wait.
+/// The rest of <paramref name="RatificationToPublic"/> is that consumer transaction.
+/// </param>
+public sealed record ServerSideTimings(Distribution RatificationToPublic, Distribution RatificationToArchived, Distribution RatificationToConsumed);
 
 /// <summary>
 /// The serta-merta fast path timed from the suite's own records, free of the polling's resolution
@@ -19,13 +24,18 @@ public static class SopTimings
         var items = tenants.SelectMany(t => t.SertaMertaItems).ToArray();
         var ratified = await TimesAsync(suite, "classification",
             "select (data->>'itemId')::uuid, max(recorded_at) from events where type = 'classification.classification-ratified.v1' and (data->>'itemId')::uuid = any($1) group by 1", items);
+        var ratifiedEvents = await TimesAsync(suite, "classification",
+            "select event_id, max(recorded_at) from events where type = 'classification.classification-ratified.v1' and (data->>'itemId')::uuid = any($1) group by 1", items);
+        var consumed = await TimesAsync(suite, "publication",
+            "select event_id, processed_at from inbox where consumer = 'publication.catalog' and event_id = any($1)", [.. ratifiedEvents.Keys]);
         var published = await TimesAsync(suite, "publication",
             "select (data->'entry'->>'itemId')::uuid, min(recorded_at) from events where type = 'publication.entry-published.v1' and (data->'entry'->>'itemId')::uuid = any($1) group by 1", items);
         var archived = await TimesAsync(suite, "archive",
             "select (data::jsonb->'entry'->>'itemId')::uuid, min(received_at) from ledger where type = 'publication.entry-published.v1' and (data::jsonb->'entry'->>'itemId')::uuid = any($1) group by 1", items);
         return new ServerSideTimings(
             new Distribution(items.Where(i => ratified.ContainsKey(i) && published.ContainsKey(i)).Select(i => (published[i] - ratified[i]).TotalMilliseconds)),
-            new Distribution(items.Where(i => ratified.ContainsKey(i) && archived.ContainsKey(i)).Select(i => (archived[i] - ratified[i]).TotalMilliseconds)));
+            new Distribution(items.Where(i => ratified.ContainsKey(i) && archived.ContainsKey(i)).Select(i => (archived[i] - ratified[i]).TotalMilliseconds)),
+            new Distribution(ratifiedEvents.Where(r => consumed.ContainsKey(r.Key)).Select(r => (consumed[r.Key] - r.Value).TotalMilliseconds)));
     }
 
     private static async Task<Dictionary<Guid, DateTimeOffset>> TimesAsync(Suite suite, string service, string sql, Guid[] items)
