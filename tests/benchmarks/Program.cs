@@ -138,6 +138,8 @@ namespace Ppid.Benchmarks
         public int? SuiteItemCount { get; init; }
         public int SuiteItems => SuiteItemCount ?? (Quick ? 40 : 200);
         public double SuiteCommandsPerSecond { get; init; } = 50;
+        /// <summary>Items put through the SOP before each measured suite run (see SuiteLoadBenchmark.WarmUpAsync); 0: measure cold.</summary>
+        public int SuiteWarmupItems { get; init; } = 40;
         public TimeSpan SuiteIdleSettle => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
         public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
         public int GatewayRepetitions => Quick ? 1 : 2;
@@ -157,6 +159,7 @@ namespace Ppid.Benchmarks
             double rate = 50;
             List<int>? tenants = null;
             int? items = null;
+            var warmupItems = 40;
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -174,6 +177,7 @@ namespace Ppid.Benchmarks
                     case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--tenants": tenants = [.. Next().Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
                     case "--items": items = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--warmup-items": warmupItems = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
@@ -192,6 +196,7 @@ namespace Ppid.Benchmarks
                 SuiteCommandsPerSecond = rate,
                 SuiteTenants = tenants,
                 SuiteItemCount = items,
+                SuiteWarmupItems = warmupItems,
             };
         }
     }

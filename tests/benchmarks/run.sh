@@ -8,7 +8,7 @@
 # PPID_BENCH_QUICK=1 is the same as --quick. Starts PostgreSQL and RabbitMQ (deploy/local/infra.sh,
 # idempotent), builds tests/benchmarks and the services it runs as processes (all four and the
 # gateway) in Release, then runs the harness. `--rate N` sets the suite section's commands per second (default 50),
-# `--tenants 1,10` and `--items N` its tenant counts and items. Numbers are only as good as
+# `--tenants 1,10` and `--items N` its tenant counts and items, `--warmup-items N` the warm-up before each run (default 40, 0 = cold). Numbers are only as good as
 # the machine is quiet: the report records the load average; run it when nothing else is busy.
 set -euo pipefail
 
