@@ -230,16 +230,19 @@ public sealed class EventStore(
 
     /// <summary>
     /// Up to <paramref name="max"/> events strictly after <paramref name="after"/> in commit order,
-    /// only from transactions older than every transaction still running, so no event committed
-    /// later with a smaller position can ever be skipped.
+    /// only from transactions below the database's horizon (<see cref="HorizonAsync"/>), so no event
+    /// committed later with a smaller position can ever be skipped.
     /// </summary>
     public async Task<GlobalReadResult> ReadAllAsync(GlobalCursor after, int max, CancellationToken ct = default)
     {
+        // The horizon first, the rows in a later statement (a later snapshot): every transaction below
+        // the horizon had ended when it was taken, so the read sees all of their rows.
+        var horizon = await HorizonAsync(ct);
         // One statement: rows past the horizon come last in this order; their presence means
         // "committed but held back by an older open transaction".
         await using var cmd = dataSource.CreateCommand(
             $"""
-            select {Columns}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) as safe
+            select {Columns}, transaction_id < $4::text::xid8 as safe
               from events
              where (transaction_id, global_position) > ($1::text::xid8, $2)
              order by events.transaction_id, events.global_position
@@ -248,6 +251,7 @@ public sealed class EventStore(
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max + 1 });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = horizon.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var events = new List<StoredEvent>(Math.Min(max, 1024));
         var heldBack = false;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -258,6 +262,54 @@ public sealed class EventStore(
             events.Add(ReadStored(reader));
         }
         return new GlobalReadResult(events, heldBack);
+    }
+
+    /// <summary>
+    /// The commit-order horizon of this database: a transaction id such that every transaction
+    /// connected to this database with a smaller id has ended. It is the smallest id still running
+    /// here (<c>pg_stat_activity.backend_xid</c> of this database's sessions, and any prepared
+    /// transaction of it), or, when none runs, the first id not yet assigned (<c>xmax</c> of the
+    /// statement's snapshot, taken before the sessions are read, so a transaction that starts in
+    /// between gets an id at or above it).
+    /// <para>
+    /// Only sessions of this database can write its events table, so their transactions are the only
+    /// ones that matter. The cluster-wide <c>pg_snapshot_xmin</c> used before counted every write
+    /// transaction of every database on the server too: under load some other service's consumer
+    /// nearly always had one open, and each held this database's new events back (measured in
+    /// docs/benchmarks.md, section 2).
+    /// </para>
+    /// </summary>
+    internal async Task<ulong> HorizonAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select pg_snapshot_xmax(pg_current_snapshot())::text,
+                   array(select backend_xid::text::bigint from pg_stat_activity
+                          where datname = current_database() and backend_xid is not null
+                         union all
+                         select transaction::text::bigint from pg_prepared_xacts where database = current_database())
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var xmax = ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
+        return Horizon(xmax, reader.GetFieldValue<long[]>(1));
+    }
+
+    /// <summary>
+    /// The smallest of <paramref name="xmax"/> and the running 32-bit transaction ids, each widened
+    /// to 64 bits relative to <paramref name="xmax"/> (a running id is less than 2^31 behind it).
+    /// Ids at or past <paramref name="xmax"/> (assigned after the snapshot) do not lower the horizon.
+    /// </summary>
+    internal static ulong Horizon(ulong xmax, IEnumerable<long> running)
+    {
+        var horizon = xmax;
+        foreach (var xid in running)
+        {
+            var behind = unchecked((uint)xmax - (uint)xid); // how far the id is behind xmax, modulo 2^32
+            if (behind == 0 || behind > int.MaxValue || behind > xmax) continue;
+            horizon = Math.Min(horizon, xmax - behind);
+        }
+        return horizon;
     }
 
     internal async Task<List<StoredEvent>> ReadStoredAsync(string whereAndOrder, NpgsqlParameter[] parameters, CancellationToken ct)

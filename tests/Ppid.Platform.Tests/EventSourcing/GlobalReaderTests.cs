@@ -160,7 +160,6 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
         whileOpen.HeldBack.ShouldBeTrue();
 
         await slowTx.CommitAsync();
-        // The horizon is cluster-wide: transactions of other tests' databases may still hold it briefly.
         var after = new List<StoredEvent>();
         var cursor = start;
         for (var attempt = 0; attempt < 2000; attempt++)
@@ -173,6 +172,42 @@ public sealed class GlobalReaderTests(EventStoreDatabase db) : IClassFixture<Eve
         }
         after.Select(e => ((MoneyDeposited)store.Decode(e).Data).Amount).ShouldBe([1m, 2m]);
     }
+
+    [Fact]
+    public async Task An_open_write_transaction_of_another_database_holds_nothing_back()
+    {
+        // Before the per-database horizon this read stayed held back until the other database's
+        // transaction ended: the cluster-wide pg_snapshot_xmin counted it.
+        var store = db.Store();
+        var start = await Drain(store, GlobalCursor.Start);
+
+        var elsewhere = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        await using var other = new Npgsql.NpgsqlConnection(elsewhere);
+        await other.OpenAsync();
+        await using var otherTx = await other.BeginTransactionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("select pg_current_xact_id()", other, otherTx))
+            await take.ExecuteScalarAsync(); // the other database's transaction now has an id, older than the append below
+
+        var appended = await store.AppendAsync("fast-" + Guid.NewGuid(), "test.account", ExpectedVersion.Any, [new(new MoneyDeposited("f", 3))], Meta.For());
+
+        var batch = await store.ReadAllAsync(start, 100);
+        batch.Events.Select(e => e.EventId).ShouldBe([appended.Events[0].EventId]);
+        batch.HeldBack.ShouldBeFalse();
+        (await store.HorizonAsync(default)).ShouldBeGreaterThan(batch.Events[0].TransactionId);
+        await otherTx.RollbackAsync();
+    }
+
+    [Theory]
+    // xmax, running ids (32-bit, as pg_stat_activity shows them), expected horizon
+    [InlineData(1000UL, new long[0], 1000UL)]
+    [InlineData(1000UL, new long[] { 990, 995 }, 990UL)]
+    [InlineData(1000UL, new long[] { 1000, 1003 }, 1000UL)] // assigned after the snapshot: no effect
+    // Past the first wraparound: xmax = 2^32 + 5 (epoch 1, xid 5); a running xid 4294967290 is from epoch 0.
+    [InlineData(4294967301UL, new long[] { 4294967290 }, 4294967290UL)]
+    [InlineData(4294967301UL, new long[] { 3 }, 4294967299UL)]
+    [InlineData(4294967301UL, new long[] { 7, 4294967295 }, 4294967295UL)]
+    public void The_horizon_widens_running_ids_relative_to_xmax(ulong xmax, long[] running, ulong expected) =>
+        EventStore.Horizon(xmax, running).ShouldBe(expected);
 
     private static async Task<GlobalCursor> Drain(Ppid.Platform.EventSourcing.EventStore store, GlobalCursor cursor)
     {

@@ -46,8 +46,22 @@ public sealed class ImpatientHandler : IEventHandler
 }
 
 /// <summary>One database and one vhost: a service's event store, its forwarder and a consumer of its events.</summary>
-public sealed class ForwardingFixture : IAsyncLifetime
+public class ForwardingFixture : IAsyncLifetime
 {
+    public ForwardingFixture() : this("test") { }
+
+    /// <summary>
+    /// <paramref name="service"/> names the forwarder and prefixes the queues. Metrics are process-wide
+    /// and tagged with these names, so a test that counts measurements needs names no other fixture of
+    /// the test run uses at the same time.
+    /// </summary>
+    protected ForwardingFixture(string service) => Service = service;
+
+    /// <summary>The forwarding service's name ("test" by default); the queues are <c>{Service}.effects</c> and <c>{Service}.impatient</c>.</summary>
+    public string Service { get; }
+    public string EffectsQueue => Service + ".effects";
+    public string ImpatientQueue => Service + ".impatient";
+
     public EventStoreDatabase Db { get; } = new();
     public RabbitVhost Vhost { get; private set; } = null!;
     public EventStore Store { get; private set; } = null!;
@@ -79,9 +93,9 @@ public sealed class ForwardingFixture : IAsyncLifetime
         services.AddSingleton<ILoggerFactory>(logging);
         services.AddLogging();
         _services = services.BuildServiceProvider();
-        var subscription = new Subscription("test.effects", typeof(RecordingHandler), ["test.account"]);
+        var subscription = new Subscription(EffectsQueue, typeof(RecordingHandler), ["test.account"]);
         // A second queue for the same events with a short retry budget, to see poison messages reach _error quickly.
-        var impatient = new Subscription("test.impatient", typeof(ImpatientHandler), ["test.account"]) { RetryLimit = 2 };
+        var impatient = new Subscription(ImpatientQueue, typeof(ImpatientHandler), ["test.account"]) { RetryLimit = 2 };
         MassTransit.LogContext.ConfigureCurrentLogContext(logging);
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -91,8 +105,8 @@ public sealed class ForwardingFixture : IAsyncLifetime
         await _bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         _watchdog = new BusWatchdog(_bus, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), _ => { }, TimeProvider.System, logging.CreateLogger<BusWatchdog>());
         await _watchdog.StartAsync(CancellationToken.None);
-        _publisher = new RabbitMqEventPublisher(Vhost.Uri, "test", Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
-        Forwarder = new Forwarder(Store, _publisher, new ForwarderOptions { ServiceName = "test" }, logging.CreateLogger<Forwarder>(), Notifications);
+        _publisher = new RabbitMqEventPublisher(Vhost.Uri, Service, Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
+        Forwarder = new Forwarder(Store, _publisher, new ForwarderOptions { ServiceName = Service }, logging.CreateLogger<Forwarder>(), Notifications);
         await Forwarder.StartAsync(CancellationToken.None);
     }
 
@@ -118,9 +132,9 @@ public sealed class ForwardingFixture : IAsyncLifetime
     }
 
     public RabbitMqEventPublisher NewPublisher() =>
-        new(Vhost.Uri, "test", Db.Types, NullLogger<RabbitMqEventPublisher>.Instance) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
+        new(Vhost.Uri, Service, Db.Types, NullLogger<RabbitMqEventPublisher>.Instance) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
 
-    public Task<GlobalCursor> CheckpointAsync() => AsyncProjectionRunner.ReadCheckpointAsync(Db.DataSource, "forwarder:test");
+    public Task<GlobalCursor> CheckpointAsync() => AsyncProjectionRunner.ReadCheckpointAsync(Db.DataSource, "forwarder:" + Service);
 }
 
 public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<ForwardingFixture>

@@ -60,8 +60,11 @@ internal sealed class EarlierClock(TimeSpan behind) : TimeProvider
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() - behind;
 }
 
+/// <summary>The forwarding fixture under names of its own: the counts below would take in another fixture's consumer "test.effects" otherwise.</summary>
+public sealed class TelemetryForwardingFixture() : ForwardingFixture("telemetry");
+
 [Collection(MetricsCollection.Name)]
-public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<ForwardingFixture>
+public sealed class TelemetryTests(TelemetryForwardingFixture f) : IClassFixture<TelemetryForwardingFixture>
 {
     [Fact]
     public async Task An_append_counts_each_event_by_type_and_records_its_duration()
@@ -132,16 +135,16 @@ public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<Forwardi
         var appended = await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1))], Meta.For());
         var eventId = appended.Events[0].EventId;
         await WaitUntilAsync(async () => (await f.EffectsAsync()).Any(e => e.EventId == eventId));
-        measurements.Sum("ppid.forwarder.forwarded", "ppid.service", "test").ShouldBe(1);
-        measurements.Sum("ppid.consumer.applied", "ppid.consumer", "test.effects").ShouldBe(1);
-        measurements.All.Count(m => m.Instrument == "ppid.consumer.delay" && Equals(m.Tags.GetValueOrDefault("ppid.consumer"), "test.effects")).ShouldBe(1);
-        measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", "test.effects").ShouldBe(0);
+        measurements.Sum("ppid.forwarder.forwarded", "ppid.service", f.Service).ShouldBe(1);
+        measurements.Sum("ppid.consumer.applied", "ppid.consumer", f.EffectsQueue).ShouldBe(1);
+        measurements.All.Count(m => m.Instrument == "ppid.consumer.delay" && Equals(m.Tags.GetValueOrDefault("ppid.consumer"), f.EffectsQueue)).ShouldBe(1);
+        measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", f.EffectsQueue).ShouldBe(0);
 
         var stored = (await f.Store.ReadStreamAsync(stream)).Single().Stored;
         await using (var publisher = f.NewPublisher()) await publisher.PublishAsync([stored], CancellationToken.None);
-        await WaitUntilAsync(() => Task.FromResult(measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", "test.effects") > 0));
+        await WaitUntilAsync(() => Task.FromResult(measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", f.EffectsQueue) > 0));
 
-        measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", "test.effects").ShouldBe(1);
+        measurements.Sum("ppid.inbox.duplicates_dropped", "ppid.consumer", f.EffectsQueue).ShouldBe(1);
         (await f.EffectsAsync()).Count(e => e.EventId == eventId).ShouldBe(1, "the redelivery changed nothing");
     }
 
@@ -150,15 +153,15 @@ public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<Forwardi
     {
         var stream = $"account-{Guid.NewGuid():N}";
         await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.Any, [new(new MoneyDeposited(stream, 1, RecordingHandler.Poison))], Meta.For());
-        await WaitUntilAsync(async () => await f.Vhost.QueueDepthAsync("test.impatient_error") > 0);
-        var errors = await f.Vhost.QueueDepthAsync("test.impatient_error");
+        await WaitUntilAsync(async () => await f.Vhost.QueueDepthAsync(f.ImpatientQueue + "_error") > 0);
+        var errors = await f.Vhost.QueueDepthAsync(f.ImpatientQueue + "_error");
 
-        await using var gauges = new OperationalGauges(f.Db.DataSource, "forwarder:test", f.Vhost.Uri, ["test.impatient", "test.never-declared"]);
+        await using var gauges = new OperationalGauges(f.Db.DataSource, "forwarder:" + f.Service, f.Vhost.Uri, [f.ImpatientQueue, "test.never-declared"]);
         using var measurements = new Measurements();
         await gauges.SampleAsync(CancellationToken.None);
         measurements.Observe();
 
-        measurements.Last("ppid.consumer.error_queue.depth", "ppid.queue", "test.impatient").ShouldBe(errors);
+        measurements.Last("ppid.consumer.error_queue.depth", "ppid.queue", f.ImpatientQueue).ShouldBe(errors);
         measurements.Last("ppid.consumer.error_queue.depth", "ppid.queue", "test.never-declared").ShouldBe(0);
         measurements.Last("ppid.consumer.queue.depth", "ppid.queue", "test.never-declared").ShouldBe(0);
         measurements.Last("ppid.database.oldest_transaction.age").ShouldBeGreaterThanOrEqualTo(0);
@@ -167,7 +170,7 @@ public sealed class TelemetryTests(ForwardingFixture f) : IClassFixture<Forwardi
     [Fact]
     public async Task With_the_broker_unreachable_readiness_fails_once_the_lag_passes_the_threshold_and_returns_when_the_events_are_forwarded()
     {
-        await using var gauges = new OperationalGauges(f.Db.DataSource, "forwarder:test", amqp: null, queues: []);
+        await using var gauges = new OperationalGauges(f.Db.DataSource, "forwarder:" + f.Service, amqp: null, queues: []);
         var check = new ForwarderLagCheck(gauges, TimeSpan.FromSeconds(1));
         async Task<HealthStatus> StatusAsync() => (await check.CheckHealthAsync(new HealthCheckContext())).Status;
         await WaitUntilAsync(async () => await StatusAsync() == HealthStatus.Healthy);
