@@ -13,7 +13,15 @@ public static class SiteState
 
     public static async Task EnsureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, DateTimeOffset at, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("insert into site_state (tenant, version, changed_at) values ($1, 1, $2) on conflict (tenant) do nothing", connection, transaction);
+        // "where not exists" first: a plain insert … on conflict do nothing waits for every open
+        // transaction that bumped the tenant's row (the conflict must be decided), which made every
+        // catalog event of a tenant queue behind that tenant's publications.
+        await using var cmd = new NpgsqlCommand(
+            """
+            insert into site_state (tenant, version, changed_at) select $1, 1, $2
+             where not exists (select 1 from site_state where tenant = $1)
+            on conflict (tenant) do nothing
+            """, connection, transaction);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at.ToUniversalTime() });
         await cmd.ExecuteNonQueryAsync(ct);
