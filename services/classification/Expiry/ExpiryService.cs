@@ -16,17 +16,14 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            NpgsqlConnection? leading = null;
             try
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                await using (var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection))
+                leading = await TryLeadAsync(stoppingToken);
+                if (leading is null)
                 {
-                    take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockName });
-                    if (!(bool)(await take.ExecuteScalarAsync(stoppingToken))!)
-                    {
-                        await Task.Delay(options.StandbyRetry, clock, stoppingToken);
-                        continue;
-                    }
+                    await Task.Delay(options.StandbyRetry, clock, stoppingToken);
+                    continue;
                 }
                 logger.LogInformation("This instance runs the exemption expiry scheduler");
                 while (!stoppingToken.IsCancellationRequested)
@@ -44,6 +41,30 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
                 logger.LogWarning(e, "Expiry scheduler failed; retrying after {Retry}", options.StandbyRetry);
                 await Task.Delay(options.StandbyRetry, clock, stoppingToken);
             }
+            finally
+            {
+                // The pool does not reset connections (PpidDataSource): the lock must not go back into it.
+                if (leading is not null) await Ppid.Platform.Database.PpidDataSource.ReleaseSessionAsync(leading);
+            }
+        }
+    }
+
+    /// <summary>A connection holding the scheduler's lock, or null (the connection given back) when another instance holds it.</summary>
+    private async Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct)
+    {
+        var connection = await db.OpenConnectionAsync(ct);
+        try
+        {
+            await using var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection);
+            take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockName });
+            if ((bool)(await take.ExecuteScalarAsync(ct))!) return connection;
+            await connection.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await Ppid.Platform.Database.PpidDataSource.ReleaseSessionAsync(connection); // the lock may have been taken as the answer was lost
+            throw;
         }
     }
 }

@@ -58,9 +58,10 @@ public sealed class EventNotifications(NpgsqlDataSource dataSource, ILogger<Even
     {
         while (!ct.IsCancellationRequested)
         {
+            NpgsqlConnection? connection = null;
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection = await dataSource.OpenConnectionAsync(ct);
                 connection.Notification += (_, _) => Wake();
                 await using (var listen = new NpgsqlCommand($"listen {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
                 Wake(); // anything appended while we were not listening
@@ -82,6 +83,11 @@ public sealed class EventNotifications(NpgsqlDataSource dataSource, ILogger<Even
                 logger.LogWarning(e, "Listening for event notifications failed; retrying in 1 s (readers fall back to polling)");
                 Wake();
                 await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, CancellationToken.None);
+            }
+            finally
+            {
+                // UNLISTEN before the pool takes it back: the pool does not reset connections (PpidDataSource).
+                if (connection is not null) await Database.PpidDataSource.ReleaseSessionAsync(connection);
             }
         }
     }

@@ -55,7 +55,7 @@ public sealed class Forwarder(
                 leaderConnection = await store.DataSource.OpenConnectionAsync(stoppingToken);
                 if (!await TryLockAsync(leaderConnection, lockKey, stoppingToken))
                 {
-                    await leaderConnection.DisposeAsync();
+                    await leaderConnection.DisposeAsync(); // no lock taken: nothing to end
                     leaderConnection = null;
                     await Task.Delay(options.StandbyRetry, stoppingToken);
                     continue;
@@ -76,7 +76,7 @@ public sealed class Forwarder(
             finally
             {
                 _isLeader = false;
-                if (leaderConnection is not null) await ReleaseAsync(leaderConnection, lockKey);
+                if (leaderConnection is not null) await ReleaseAsync(leaderConnection);
             }
         }
     }
@@ -130,26 +130,8 @@ public sealed class Forwarder(
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task ReleaseAsync(NpgsqlConnection connection, long key)
-    {
-        try
-        {
-            if (connection.FullState == System.Data.ConnectionState.Open)
-            {
-                await using var cmd = new NpgsqlCommand("select pg_advisory_unlock($1)", connection);
-                cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key });
-                await cmd.ExecuteScalarAsync();
-            }
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            logger.LogDebug(e, "Releasing the forwarder lock failed; the session's end releases it");
-        }
-        finally
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    // Unlocks and gives the connection back (the pool does not reset connections: PpidDataSource).
+    private static Task ReleaseAsync(NpgsqlConnection connection) => Database.PpidDataSource.ReleaseSessionAsync(connection);
 
     /// <summary>A stable 64-bit advisory-lock key for a name.</summary>
     public static long LockKey(string name) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(name)), 0);
