@@ -248,6 +248,7 @@ internal sealed class RebuildBenchmark(BenchOptions options, Action<string> log)
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "0" });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = 0 });
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize + 1 });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "0" }); // the database's own horizon (none known yet)
         var lines = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
