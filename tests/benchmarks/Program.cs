@@ -177,7 +177,10 @@ namespace Ppid.Benchmarks
                     case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--tenants": tenants = [.. Next().Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))]; break;
                     case "--items": items = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                    case "--warmup-items": warmupItems = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--warmup-items":
+                        warmupItems = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        if (warmupItems is < 0 or 1) throw new ArgumentException("--warmup-items is 0 (no warm-up) or at least 2 (two tenants)");
+                        break;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }

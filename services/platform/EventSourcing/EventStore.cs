@@ -305,10 +305,9 @@ public sealed class EventStore(
     /// between gets an id at or above it).
     /// <para>
     /// Only sessions of this database can write its events table, so their transactions are the only
-    /// ones that matter. The cluster-wide <c>pg_snapshot_xmin</c> used before counted every write
-    /// transaction of every database on the server too: under load some other service's consumer
-    /// nearly always had one open, and each held this database's new events back (measured in
-    /// docs/benchmarks.md, section 2).
+    /// ones that matter. The cluster-wide <c>pg_snapshot_xmin</c> alone counts every write transaction
+    /// of every database on the server too: another service's transaction held this database's new
+    /// events back until it ended (docs/benchmarks.md, section 2).
     /// </para>
     /// </summary>
     internal async Task<ulong> HorizonAsync(CancellationToken ct)

@@ -22,10 +22,16 @@ public static class SopTimings
     public static async Task<ServerSideTimings> SertaMertaAsync(Suite suite, IReadOnlyList<LoadTenant> tenants)
     {
         var items = tenants.SelectMany(t => t.SertaMertaItems).ToArray();
-        var ratified = await TimesAsync(suite, "classification",
-            "select (data->>'itemId')::uuid, max(recorded_at) from events where type = 'classification.classification-ratified.v1' and (data->>'itemId')::uuid = any($1) group by 1", items);
-        var ratifiedEvents = await TimesAsync(suite, "classification",
-            "select event_id, max(recorded_at) from events where type = 'classification.classification-ratified.v1' and (data->>'itemId')::uuid = any($1) group by 1", items);
+        // Each ratification event once: by event id for publication's inbox, by item (the latest) for the rest.
+        var ratifiedEvents = new Dictionary<Guid, (Guid Item, DateTimeOffset At)>();
+        await using (var cmd = suite.Database("classification").DataSource.CreateCommand(
+            "select event_id, (data->>'itemId')::uuid, recorded_at from events where type = 'classification.classification-ratified.v1' and (data->>'itemId')::uuid = any($1)"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = items });
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) ratifiedEvents[reader.GetGuid(0)] = (reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2));
+        }
+        var ratified = ratifiedEvents.Values.GroupBy(r => r.Item).ToDictionary(g => g.Key, g => g.Max(r => r.At));
         var consumed = await TimesAsync(suite, "publication",
             "select event_id, processed_at from inbox where consumer = 'publication.catalog' and event_id = any($1)", [.. ratifiedEvents.Keys]);
         var published = await TimesAsync(suite, "publication",
@@ -35,7 +41,7 @@ public static class SopTimings
         return new ServerSideTimings(
             new Distribution(items.Where(i => ratified.ContainsKey(i) && published.ContainsKey(i)).Select(i => (published[i] - ratified[i]).TotalMilliseconds)),
             new Distribution(items.Where(i => ratified.ContainsKey(i) && archived.ContainsKey(i)).Select(i => (archived[i] - ratified[i]).TotalMilliseconds)),
-            new Distribution(ratifiedEvents.Where(r => consumed.ContainsKey(r.Key)).Select(r => (consumed[r.Key] - r.Value).TotalMilliseconds)));
+            new Distribution(ratifiedEvents.Where(r => consumed.ContainsKey(r.Key)).Select(r => (consumed[r.Key] - r.Value.At).TotalMilliseconds)));
     }
 
     private static async Task<Dictionary<Guid, DateTimeOffset>> TimesAsync(Suite suite, string service, string sql, Guid[] items)
