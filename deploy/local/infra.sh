@@ -33,14 +33,19 @@ pg_start() {
   fi
   local conf="/etc/postgresql/$PG_VERSION/main"
   # Tests run in parallel, each class with its own database and pool: allow enough connections.
-  if ! grep -q '^# ppid-local' "$conf/conf.d/ppid.conf" 2>/dev/null; then
+  # The marker carries the settings' version: a machine set up by an older infra.sh gets the new ones.
+  if ! grep -q '^# ppid-local v2' "$conf/conf.d/ppid.conf" 2>/dev/null; then
     mkdir -p "$conf/conf.d"
     cat > "$conf/conf.d/ppid.conf" <<CONF
-# ppid-local: development settings written by deploy/local/infra.sh
+# ppid-local v2: development settings written by deploy/local/infra.sh
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 max_connections = 400
 shared_buffers = 512MB
+# Loopback only, so no TLS: it protects nothing between processes of one machine and cost about a
+# tenth of the machine's CPU under the SOP load (docs/benchmarks.md). A database on another host is
+# reached with TLS (SSL Mode=VerifyFull in the connection string; docs/operations.md).
+ssl = off
 CONF
     pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main stop >/dev/null 2>&1 || true
   fi

@@ -62,11 +62,13 @@ public sealed class EventStore(
     {
         var prepared = Prepare(streamId, events, metadata);
         var result = await ExecuteAppendAsync(connection, transaction, streamId, streamType, expected, prepared, ct);
+        AppendWatch.Record();
         var projections = _inline.Where(p => prepared.Rows.Any(r => p.Handles(r.Type))).ToList();
         if (projections.Count > 0) await ApplyInlineAsync(connection, transaction, projections, prepared, result, ct);
         return result;
     }
 
+    /// <summary>Wakes readers after a commit that included appends made with the caller's transaction.</summary>
     public void NotifyAppended() => notifications?.Appended();
 
     private PreparedAppend Prepare(string streamId, IReadOnlyList<EventData> events, EventMetadata metadata)

@@ -66,7 +66,7 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
         if (fingerprint is not null)
         {
             await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-            if (await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, ct) is { } earlier) return earlier;
+            if (await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, lockKey: false, ct) is { } earlier) return earlier;
         }
 
         var outcome = await decide(ct);
@@ -76,16 +76,9 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            if (fingerprint is not null)
-            {
-                await using (var lockCmd = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 0))", connection, tx))
-                {
-                    lockCmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"idempotency/{request.Tenant}/{key}" });
-                    await lockCmd.ExecuteNonQueryAsync(ct);
-                }
-                // Another request with this key may have finished while this one decided: its result wins.
-                if (await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, ct) is { } earlier) return earlier;
-            }
+            // Another request with this key may have finished while this one decided: its result wins.
+            if (fingerprint is not null && await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, lockKey: true, ct) is { } earlier)
+                return earlier;
             if (pending.InTransaction is { } inTransaction)
             {
                 var completed = await inTransaction(connection, tx, ct);
@@ -128,16 +121,32 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
         }
     }
 
-    /// <summary>The remembered answer for this key (replayed), a 422 when the key was used for another request, or null when the key is new.</summary>
+    /// <summary>
+    /// The remembered answer for this key (replayed), a 422 when the key was used for another request, or null when the key is new.
+    /// With <paramref name="lockKey"/>, first takes the transaction's advisory lock on (tenant, key), in the same round trip: the
+    /// lookup is a statement of its own, so under READ COMMITTED it sees whatever the previous holder of the lock committed.
+    /// </summary>
     private static async Task<IResult?> RememberedAsync(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, string key,
-        byte[] fingerprint, CancellationToken ct)
+        byte[] fingerprint, bool lockKey, CancellationToken ct)
     {
-        await using var find = new NpgsqlCommand(
-            "select fingerprint, status, body, location, version from idempotency where tenant = $1 and key = $2 and created_at > now() - $3", connection, tx);
-        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-        find.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = KeyLifetime });
-        await using var reader = await find.ExecuteReaderAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        if (lockKey)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+            {
+                Parameters = { new NpgsqlParameter<string> { TypedValue = $"idempotency/{tenant}/{key}" } },
+            });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "select fingerprint, status, body, location, version from idempotency where tenant = $1 and key = $2 and created_at > now() - $3")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = tenant },
+                new NpgsqlParameter<string> { TypedValue = key },
+                new NpgsqlParameter<TimeSpan> { TypedValue = KeyLifetime },
+            },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (lockKey) await reader.NextResultAsync(ct); // past the lock's (void) row
         if (!await reader.ReadAsync(ct)) return null;
         if (!((byte[])reader[0]).AsSpan().SequenceEqual(fingerprint))
         {

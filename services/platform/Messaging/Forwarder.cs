@@ -105,7 +105,9 @@ public sealed class Forwarder(
                 Confirmed = last;
                 lastLeaderCheck.Restart();
                 heldBackDelay = TimeSpan.FromMilliseconds(1);
-                continue;
+                // A full batch may have more behind it. A shorter one read everything committed when
+                // the read began, and anything appended since has completed the wake-up taken before it.
+                if (batch.Events.Count == options.BatchSize) continue;
             }
             if (lastLeaderCheck.Elapsed > TimeSpan.FromSeconds(5))
             {

@@ -74,13 +74,17 @@ public sealed class InboxConsumer<TMessage>(
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
+        // Readers (the forwarder) are woken after the commit only when the handler appended something to read.
+        using var appends = AppendWatch.Start();
         if (!subscription.Ordered)
         {
-            if (await ApplyOnceAsync(connection, tx, e, ct)) await tx.CommitAsync(ct);
+            if (!await ApplyOnceAsync(connection, tx, e, ct)) return;
+            await tx.CommitAsync(ct);
+            if (appends.Appended) store.NotifyAppended();
             return;
         }
 
-        var applied = await AppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, ct);
+        var (applied, hasParked) = await LockStreamAsync(connection, tx, e.SourceService, e.StreamId, ct);
         if (e.StreamVersion <= applied)
         {
             if (!await InInboxAsync(connection, tx, e.EventId, ct))
@@ -108,12 +112,13 @@ public sealed class InboxConsumer<TMessage>(
         {
             await ApplyOnceAsync(connection, tx, next, ct);
             applied = next.StreamVersion;
-            next = await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct);
+            // Successors wait in inbox_parked only when the stream's flag says so (set under this row's lock).
+            next = hasParked ? await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct) : null;
         }
-        await SetAppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, applied, ct);
+        await SetAppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, applied, recheckParked: hasParked, ct);
         await tx.CommitAsync(ct);
         logger.LogDebug("{Consumer} applied {Stream} up to v{Version}", subscription.Consumer, e.StreamId, applied);
-        store.NotifyAppended();
+        if (appends.Appended) store.NotifyAppended();
     }
 
     /// <summary>
@@ -147,30 +152,43 @@ public sealed class InboxConsumer<TMessage>(
         return true;
     }
 
+    // Parks the event and flags its stream (whose row this transaction has locked), in one round trip.
     private async Task ParkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            """
-            insert into inbox_parked (consumer, stream_id, stream_version, event_id, type, schema_version, global_position,
-                                      transaction_id, tenant, recorded_at, hash, source_service, data, metadata)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            on conflict do nothing
-            """, connection, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Type });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = e.SchemaVersion });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.RecordedAt });
-        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Hash });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.DataJson });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.MetadataJson });
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    """
+                    insert into inbox_parked (consumer, stream_id, stream_version, event_id, type, schema_version, global_position,
+                                              transaction_id, tenant, recorded_at, hash, source_service, data, metadata)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                    on conflict do nothing
+                    """)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = subscription.Consumer },
+                        new NpgsqlParameter<string> { TypedValue = e.StreamId },
+                        new NpgsqlParameter<long> { TypedValue = e.StreamVersion },
+                        new NpgsqlParameter<Guid> { TypedValue = e.EventId },
+                        new NpgsqlParameter<string> { TypedValue = e.Type },
+                        new NpgsqlParameter<int> { TypedValue = e.SchemaVersion },
+                        new NpgsqlParameter<long> { TypedValue = e.Position },
+                        new NpgsqlParameter<string> { TypedValue = e.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                        new NpgsqlParameter<string> { TypedValue = e.Tenant },
+                        new NpgsqlParameter<DateTimeOffset> { TypedValue = e.RecordedAt },
+                        new NpgsqlParameter<byte[]> { TypedValue = e.Hash },
+                        new NpgsqlParameter<string> { TypedValue = e.SourceService },
+                        new NpgsqlParameter<string> { TypedValue = e.DataJson },
+                        new NpgsqlParameter<string> { TypedValue = e.MetadataJson },
+                    },
+                },
+                StreamCommand("update inbox_streams set parked = true where consumer = $1 and source_service = $2 and stream_id = $3", e.SourceService, e.StreamId),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<IncomingEvent?> UnparkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version, CancellationToken ct)
@@ -198,27 +216,45 @@ public sealed class InboxConsumer<TMessage>(
     }
 
     // Stream ids are unique only within their source service, so order is kept per (service, stream).
-    private async Task<long> AppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, CancellationToken ct)
+    // Creates the stream's row if needed and locks it, so that two copies of the same event (or two
+    // instances) serialize here; one round trip. Answers the last version applied and whether
+    // events of this stream are parked.
+    private async Task<(long Applied, bool Parked)> LockStreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, CancellationToken ct)
     {
-        // Locks the stream's row so that two copies of the same event (or two instances) serialize here.
-        await using var insert = new NpgsqlCommand(
-            "insert into inbox_streams (consumer, source_service, stream_id, version) values ($1, $2, $3, 0) on conflict do nothing", connection, tx);
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        await insert.ExecuteNonQueryAsync(ct);
-        await using var select = new NpgsqlCommand(
-            "select version from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 for update", connection, tx);
-        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
-        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        return (long)(await select.ExecuteScalarAsync(ct))!;
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                StreamCommand("insert into inbox_streams (consumer, source_service, stream_id, version) values ($1, $2, $3, 0) on conflict do nothing", source, streamId),
+                StreamCommand("select version, parked from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 for update", source, streamId),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"{subscription.Consumer}: no inbox_streams row for {source}/{streamId} after inserting it");
+        return (reader.GetInt64(0), reader.GetBoolean(1));
     }
 
-    private async Task SetAppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version, CancellationToken ct)
+    private NpgsqlBatchCommand StreamCommand(string sql, string source, string streamId) => new(sql)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<string> { TypedValue = subscription.Consumer },
+            new NpgsqlParameter<string> { TypedValue = source },
+            new NpgsqlParameter<string> { TypedValue = streamId },
+        },
+    };
+
+    private async Task SetAppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version,
+        bool recheckParked, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "update inbox_streams set version = $4 where consumer = $1 and source_service = $2 and stream_id = $3", connection, tx);
+            recheckParked
+                ? """
+                  update inbox_streams set version = $4,
+                         parked = exists (select 1 from inbox_parked p where p.consumer = $1 and p.source_service = $2 and p.stream_id = $3)
+                   where consumer = $1 and source_service = $2 and stream_id = $3
+                  """
+                : "update inbox_streams set version = $4 where consumer = $1 and source_service = $2 and stream_id = $3", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });

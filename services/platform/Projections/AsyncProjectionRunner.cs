@@ -41,7 +41,10 @@ public sealed class AsyncProjectionRunner(EventStore store, IProjection projecti
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);
                     continue;
                 }
-                if (outcome.Read > 0) { heldBackDelay = TimeSpan.FromMilliseconds(2); continue; }
+                if (outcome.Read > 0) heldBackDelay = TimeSpan.FromMilliseconds(2);
+                // A full batch may have more behind it; after a shorter one, the wake-up taken before
+                // the read tells whether anything was appended since.
+                if (outcome.Read == BatchSize) continue;
                 if (outcome.HeldBack || outcome.Locked)
                 {
                     // Committed events wait behind an older open transaction (or another instance

@@ -28,6 +28,42 @@ public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStor
     }
 
     [Fact]
+    public async Task An_append_watch_sees_appends_into_the_callers_transaction_made_in_awaited_calls_and_nothing_else()
+    {
+        var store = db.Store();
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+
+        using (var idle = AppendWatch.Start())
+        {
+            // An append in its own transaction wakes readers itself; the watch is for appends the caller commits.
+            await store.AppendAsync(NewStream(), "test.account", ExpectedVersion.NoStream, [new(new MoneyDeposited("x", 1))], Meta.For());
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var cmd = new Npgsql.NpgsqlCommand("select 1", connection, tx)) await cmd.ExecuteScalarAsync();
+            await tx.CommitAsync();
+            idle.Appended.ShouldBeFalse();
+        }
+
+        using var outer = AppendWatch.Start();
+        using (var inner = AppendWatch.Start())
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            await AppendInAnotherMethodAsync(store, connection, tx);
+            await tx.CommitAsync();
+            inner.Appended.ShouldBeTrue("the handler's append ran in an awaited call below the watch");
+        }
+        outer.Appended.ShouldBeTrue("an enclosing watch sees it too");
+
+        using var later = AppendWatch.Start();
+        later.Appended.ShouldBeFalse("a new watch starts clean");
+    }
+
+    private static async Task AppendInAnotherMethodAsync(EventStore store, Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction tx)
+    {
+        await Task.Yield();
+        await store.AppendAsync(connection, tx, NewStream(), "test.account", ExpectedVersion.NoStream, [new(new MoneyDeposited("y", 2))], Meta.For());
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_appends_with_the_same_expected_version_let_exactly_one_win()
     {
         var store = db.Store();

@@ -305,6 +305,69 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         ((long)(await cmd.ExecuteScalarAsync())!).ShouldBe(healthyIds.Count, "every healthy event applied once, the poison one not at all");
     }
 
+    [Fact]
+    public async Task Events_that_arrive_ahead_of_their_predecessor_are_parked_then_applied_in_order_with_it()
+    {
+        // The stream's events come from a store the forwarder does not read, so this test alone decides the order they arrive in.
+        var source = new EventStoreDatabase();
+        await source.InitializeAsync();
+        var stream = $"account-{Guid.NewGuid():N}";
+        IReadOnlyList<StoredEvent> events;
+        try
+        {
+            await source.Store().AppendAsync(stream, "test.account", ExpectedVersion.NoStream,
+                [new(new MoneyDeposited(stream, 1)), new(new MoneyDeposited(stream, 2)), new(new MoneyDeposited(stream, 3))], Meta.For());
+            events = (await source.Store().ReadAllAsync(GlobalCursor.Start, 10)).Events;
+        }
+        finally
+        {
+            await source.DisposeAsync();
+        }
+        events.Select(e => e.StreamVersion).ShouldBe([1L, 2L, 3L]);
+        await using var publisher = f.NewPublisher();
+
+        await publisher.PublishAsync([events[2]], CancellationToken.None);
+        await publisher.PublishAsync([events[1]], CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await ParkedAsync(stream)).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        (await ParkedAsync(stream)).ShouldBe([2L, 3L]);
+        (await StreamRowAsync(stream)).ShouldBe((0L, true), "nothing applied yet; the stream is flagged as having parked events");
+        (await f.EffectsAsync()).ShouldNotContain(e => e.StreamId == stream);
+
+        await publisher.PublishAsync([events[0]], CancellationToken.None);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await f.EffectsAsync()).Count(e => e.StreamId == stream) < 3 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        (await f.EffectsAsync()).Where(e => e.StreamId == stream).Select(e => e.Version).ShouldBe([1L, 2L, 3L]);
+        (await ParkedAsync(stream)).ShouldBeEmpty();
+        (await StreamRowAsync(stream)).ShouldBe((3L, false), "all applied, nothing parked any more");
+
+        // A redelivered early event after all that is a duplicate: nothing parked, nothing applied again.
+        await publisher.PublishAsync([events[2]], CancellationToken.None);
+        await Task.Delay(500);
+        (await f.EffectsAsync()).Count(e => e.StreamId == stream).ShouldBe(3);
+        (await StreamRowAsync(stream)).ShouldBe((3L, false));
+    }
+
+    private async Task<List<long>> ParkedAsync(string stream)
+    {
+        await using var cmd = f.Db.DataSource.CreateCommand("select stream_version from inbox_parked where consumer = $1 and stream_id = $2 order by 1");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.EffectsQueue });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        var versions = new List<long>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) versions.Add(reader.GetInt64(0));
+        return versions;
+    }
+
+    private async Task<(long Version, bool Parked)> StreamRowAsync(string stream)
+    {
+        await using var cmd = f.Db.DataSource.CreateCommand("select version, parked from inbox_streams where consumer = $1 and stream_id = $2");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.EffectsQueue });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetBoolean(1)) : (-1, false);
+    }
+
     private async Task WaitUntilForwardedAsync()
     {
         for (var i = 0; i < 100; i++)
