@@ -22,13 +22,8 @@ public sealed class LedgerHandler(EditionArchiver archiver, TimeProvider clock, 
         var stored = e.ToStored();
         // One writer per tenant at a time: ledger sequence order equals commit order within a tenant,
         // so a root hash over "the ledger up to sequence n" means the same thing later.
-        await using (var lockTenant = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('ppid-ledger:' || $1))", connection, transaction))
-        {
-            lockTenant.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
-            await lockTenant.ExecuteNonQueryAsync(ct);
-        }
-
-        var (previousVersion, previousHash) = await HeadAsync(connection, transaction, e.SourceService, e.StreamId, ct);
+        // The head is read in the same round trip, by a statement of its own: it sees what the lock's previous holder committed.
+        var (previousVersion, previousHash) = await LockTenantAndReadHeadAsync(connection, transaction, e.Tenant, e.SourceService, e.StreamId, ct);
         var breakReason = LedgerChain.Check(previousVersion, previousHash, stored);
         var now = clock.GetUtcNow();
 
@@ -66,30 +61,37 @@ public sealed class LedgerHandler(EditionArchiver archiver, TimeProvider clock, 
             sequence = (long)result;
         }
 
-        // The head follows the source's own chain even past a break, so one altered event is one break, not a cascade.
-        await using (var head = new NpgsqlCommand(
-            """
-            insert into ledger_streams (source_service, stream_id, tenant, version, last_hash) values ($1, $2, $3, $4, $5)
-            on conflict (source_service, stream_id) do update set version = excluded.version, last_hash = excluded.last_hash
-            """, connection, transaction))
+        // The stream's head and the item index, in one round trip.
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            head.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.SourceService });
-            head.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.StreamId });
-            head.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
-            head.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Max(previousVersion, e.StreamVersion) });
-            head.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.StreamVersion > previousVersion ? e.Hash : previousHash });
-            await head.ExecuteNonQueryAsync(ct);
-        }
-
-        var items = ItemIds.In(e.DataJson);
-        if (items.Count > 0)
-        {
-            await using var index = new NpgsqlCommand(
-                "insert into ledger_items (tenant, item_id, sequence) select $1, unnest($2), $3 on conflict do nothing", connection, transaction);
-            index.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Tenant });
-            index.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. items] });
-            index.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
-            await index.ExecuteNonQueryAsync(ct);
+            // The head follows the source's own chain even past a break, so one altered event is one break, not a cascade.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                """
+                insert into ledger_streams (source_service, stream_id, tenant, version, last_hash) values ($1, $2, $3, $4, $5)
+                on conflict (source_service, stream_id) do update set version = excluded.version, last_hash = excluded.last_hash
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string> { TypedValue = e.SourceService },
+                    new NpgsqlParameter<string> { TypedValue = e.StreamId },
+                    new NpgsqlParameter<string> { TypedValue = e.Tenant },
+                    new NpgsqlParameter<long> { TypedValue = Math.Max(previousVersion, e.StreamVersion) },
+                    new NpgsqlParameter<byte[]> { TypedValue = e.StreamVersion > previousVersion ? e.Hash : previousHash },
+                },
+            });
+            var items = ItemIds.In(e.DataJson);
+            if (items.Count > 0)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("insert into ledger_items (tenant, item_id, sequence) select $1, unnest($2), $3 on conflict do nothing")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = e.Tenant },
+                        new NpgsqlParameter<Guid[]> { TypedValue = [.. items] },
+                        new NpgsqlParameter<long> { TypedValue = sequence },
+                    },
+                });
+            await batch.ExecuteNonQueryAsync(ct);
         }
 
         if (breakReason is not null) await RecordBreakAsync(connection, transaction, e, breakReason, now, ct);
@@ -136,12 +138,22 @@ public sealed class LedgerHandler(EditionArchiver archiver, TimeProvider clock, 
             e.SourceService, e.StreamId, e.StreamVersion, e.EventId, e.Tenant, reason);
     }
 
-    private static async Task<(long Version, byte[] Hash)> HeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string service, string stream, CancellationToken ct)
+    private static async Task<(long Version, byte[] Hash)> LockTenantAndReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant,
+        string service, string stream, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select version, last_hash from ledger_streams where source_service = $1 and stream_id = $2", connection, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = service });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("select pg_advisory_xact_lock(hashtext('ppid-ledger:' || $1))") { Parameters = { new NpgsqlParameter<string> { TypedValue = tenant } } },
+                new NpgsqlBatchCommand("select version, last_hash from ledger_streams where source_service = $1 and stream_id = $2")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = service }, new NpgsqlParameter<string> { TypedValue = stream } },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // past the lock's (void) row
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), (byte[])reader[1]) : (0, []);
     }
 

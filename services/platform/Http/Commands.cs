@@ -36,8 +36,9 @@ public sealed record Failed(IResult Result) : CommandOutcome;
 /// Runs a command: decide (load, validate, decide: no connection held meanwhile), then append in
 /// one transaction with the idempotency record (so no failure leaves one without the other; when the
 /// connection fails during the COMMIT itself, <see cref="Commits"/> finds out whether it committed). With an <c>Idempotency-Key</c>, the transaction
-/// takes an advisory lock on (tenant, key) and looks the key up again before appending, so of
-/// concurrent requests with one key exactly one appends and the others answer its result. A
+/// takes an advisory lock on (tenant, key) and looks the key up before appending, so of
+/// concurrent requests with one key exactly one appends and the others answer its result (a
+/// refused decision looks the key up too, since a repeat is decided against the state it made). A
 /// later request with the same key gets that result again when its method, path and body are
 /// the same, a 422 when not. Failures (4xx) are not remembered: they changed nothing, so a retry
 /// is decided afresh. A remembered answer lives <see cref="KeyLifetime"/> (24 h): after that the
@@ -63,20 +64,22 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
             return Problems.Invalid(KeyHeader, $"At most {MaxKeyLength} characters.");
         var fingerprint = key.Length > 0 ? Fingerprint(http.Request, body) : null;
 
-        if (fingerprint is not null)
-        {
-            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-            if (await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, lockKey: false, ct) is { } earlier) return earlier;
-        }
-
+        // Decided first, looked up after: a new key (nearly every request) costs no extra round trip. A
+        // repeat of a request that was carried out is decided against the state it produced, which
+        // usually refuses it (409, 412): the remembered answer is looked up before any refusal goes out.
         var outcome = await decide(ct);
-        if (outcome is Failed failed) return failed.Result;
+        if (outcome is Failed failed)
+        {
+            if (fingerprint is null) return failed.Result;
+            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+            return await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, lockKey: false, ct) ?? failed.Result;
+        }
         var pending = (Pending)outcome;
 
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            // Another request with this key may have finished while this one decided: its result wins.
+            // An earlier request with this key (finished before, or while this one decided) wins: its result is the answer.
             if (fingerprint is not null && await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, lockKey: true, ct) is { } earlier)
                 return earlier;
             if (pending.InTransaction is { } inTransaction)

@@ -84,8 +84,8 @@ public sealed class InboxConsumer<TMessage>(
             return;
         }
 
-        var (applied, hasParked) = await LockStreamAsync(connection, tx, e.SourceService, e.StreamId, ct);
-        if (e.StreamVersion <= applied)
+        var claim = await ClaimAsync(connection, tx, e, ct);
+        if (e.StreamVersion <= claim.Applied)
         {
             if (!await InInboxAsync(connection, tx, e.EventId, ct))
             {
@@ -95,27 +95,33 @@ public sealed class InboxConsumer<TMessage>(
                     subscription.Consumer, e.EventId, e.SourceService, e.StreamId, e.StreamVersion);
                 throw new ConflictingEventException(e, subscription.Consumer);
             }
-            logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}, applied v{Applied}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, applied, subscription.Consumer);
+            logger.LogDebug("Duplicate {EventId} ({Stream} v{Version}, applied v{Applied}) dropped by {Consumer}", e.EventId, e.StreamId, e.StreamVersion, claim.Applied, subscription.Consumer);
             PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return;
         }
-        if (e.StreamVersion > applied + 1)
+        if (e.StreamVersion > claim.Applied + 1)
         {
             await ParkAsync(connection, tx, e, ct);
             await tx.CommitAsync(ct);
-            logger.LogDebug("{Consumer} parked {Stream} v{Version} until v{Due} arrives", subscription.Consumer, e.StreamId, e.StreamVersion, applied + 1);
+            logger.LogDebug("{Consumer} parked {Stream} v{Version} until v{Due} arrives", subscription.Consumer, e.StreamId, e.StreamVersion, claim.Applied + 1);
             PlatformMetrics.Parked.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
             return;
         }
-        var next = e;
-        while (next is not null)
+        // The next version: the claim recorded it in the inbox and moved the stream to it.
+        if (claim.Recorded) await HandleAsync(connection, tx, e, ct);
+        else DroppedDuplicate(e);
+        var applied = e.StreamVersion;
+        if (claim.Parked)
         {
-            await ApplyOnceAsync(connection, tx, next, ct);
-            applied = next.StreamVersion;
             // Successors wait in inbox_parked only when the stream's flag says so (set under this row's lock).
-            next = hasParked ? await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct) : null;
+            for (var next = await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct); next is not null;
+                 next = await UnparkAsync(connection, tx, e.SourceService, e.StreamId, applied + 1, ct))
+            {
+                await ApplyOnceAsync(connection, tx, next, ct);
+                applied = next.StreamVersion;
+            }
+            await SetVersionAfterUnparkingAsync(connection, tx, e.SourceService, e.StreamId, applied, ct);
         }
-        await SetAppliedVersionAsync(connection, tx, e.SourceService, e.StreamId, applied, recheckParked: hasParked, ct);
         await tx.CommitAsync(ct);
         logger.LogDebug("{Consumer} applied {Stream} up to v{Version}", subscription.Consumer, e.StreamId, applied);
         if (appends.Appended) store.NotifyAppended();
@@ -143,13 +149,23 @@ public sealed class InboxConsumer<TMessage>(
     {
         if (!await RecordInInboxAsync(connection, tx, e.EventId, ct))
         {
-            logger.LogDebug("Duplicate {EventId} dropped by {Consumer}", e.EventId, subscription.Consumer);
-            PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
+            DroppedDuplicate(e);
             return false;
         }
+        await HandleAsync(connection, tx, e, ct);
+        return true;
+    }
+
+    private async Task HandleAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
+    {
         await handler.HandleAsync(e, connection, tx, ct);
         PlatformMetrics.EventsConsumed.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
-        return true;
+    }
+
+    private void DroppedDuplicate(IncomingEvent e)
+    {
+        logger.LogDebug("Duplicate {EventId} dropped by {Consumer}", e.EventId, subscription.Consumer);
+        PlatformMetrics.DuplicatesDropped.Add(1, new KeyValuePair<string, object?>("ppid.consumer", subscription.Consumer));
     }
 
     // Parks the event and flags its stream (whose row this transaction has locked), in one round trip.
@@ -215,23 +231,54 @@ public sealed class InboxConsumer<TMessage>(
             System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(metadata, EventJson.Options)!);
     }
 
-    // Stream ids are unique only within their source service, so order is kept per (service, stream).
-    // Creates the stream's row if needed and locks it, so that two copies of the same event (or two
-    // instances) serialize here; one round trip. Answers the last version applied and whether
-    // events of this stream are parked.
-    private async Task<(long Applied, bool Parked)> LockStreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, CancellationToken ct)
+    /// <summary>What <see cref="ClaimAsync"/> found and did.</summary>
+    /// <param name="Applied">The stream's version applied before this event.</param>
+    /// <param name="Parked">Whether events of the stream wait in inbox_parked.</param>
+    /// <param name="Recorded">The event was the next version and is now in the inbox (the stream's version moved to it).</param>
+    private readonly record struct StreamClaim(long Applied, bool Parked, bool Recorded);
+
+    /// <summary>
+    /// One round trip for an event in order, the common case. Creates the stream's row if needed and locks it (two copies
+    /// of one event, or two instances, serialize here) and reads the version applied; when the event is the next
+    /// version, records it in the inbox and moves the stream's version to it (both conditional on that version, so
+    /// a duplicate or an early event changes nothing). The handler's effect then commits with them or not at all.
+    /// Stream ids are unique only within their source service, so order is kept per (service, stream).
+    /// </summary>
+    private async Task<StreamClaim> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IncomingEvent e, CancellationToken ct)
     {
+        var previous = e.StreamVersion - 1;
+        var record = StreamCommand(
+            """
+            insert into inbox (consumer, event_id, processed_at)
+            select $1, $4, now() from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 and version = $5
+            on conflict do nothing
+            """, e.SourceService, e.StreamId);
+        record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId });
+        record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = previous });
+        var advance = StreamCommand(
+            "update inbox_streams set version = $4 where consumer = $1 and source_service = $2 and stream_id = $3 and version = $5", e.SourceService, e.StreamId);
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = previous });
         await using var batch = new NpgsqlBatch(connection, tx)
         {
             BatchCommands =
             {
-                StreamCommand("insert into inbox_streams (consumer, source_service, stream_id, version) values ($1, $2, $3, 0) on conflict do nothing", source, streamId),
-                StreamCommand("select version, parked from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 for update", source, streamId),
+                StreamCommand("insert into inbox_streams (consumer, source_service, stream_id, version) values ($1, $2, $3, 0) on conflict do nothing", e.SourceService, e.StreamId),
+                StreamCommand("select version, parked from inbox_streams where consumer = $1 and source_service = $2 and stream_id = $3 for update", e.SourceService, e.StreamId),
+                record,
+                advance,
             },
         };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"{subscription.Consumer}: no inbox_streams row for {source}/{streamId} after inserting it");
-        return (reader.GetInt64(0), reader.GetBoolean(1));
+        long applied;
+        bool parked;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"{subscription.Consumer}: no inbox_streams row for {e.SourceService}/{e.StreamId} after inserting it");
+            applied = reader.GetInt64(0);
+            parked = reader.GetBoolean(1);
+            while (await reader.NextResultAsync(ct)) { } // to the end, so the commands' row counts are in
+        }
+        return new StreamClaim(applied, parked, Recorded: record.RecordsAffected == 1);
     }
 
     private NpgsqlBatchCommand StreamCommand(string sql, string source, string streamId) => new(sql)
@@ -244,17 +291,14 @@ public sealed class InboxConsumer<TMessage>(
         },
     };
 
-    private async Task SetAppliedVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version,
-        bool recheckParked, CancellationToken ct)
+    private async Task SetVersionAfterUnparkingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, string streamId, long version, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            recheckParked
-                ? """
-                  update inbox_streams set version = $4,
-                         parked = exists (select 1 from inbox_parked p where p.consumer = $1 and p.source_service = $2 and p.stream_id = $3)
-                   where consumer = $1 and source_service = $2 and stream_id = $3
-                  """
-                : "update inbox_streams set version = $4 where consumer = $1 and source_service = $2 and stream_id = $3", connection, tx);
+            """
+            update inbox_streams set version = $4,
+                   parked = exists (select 1 from inbox_parked p where p.consumer = $1 and p.source_service = $2 and p.stream_id = $3)
+             where consumer = $1 and source_service = $2 and stream_id = $3
+            """, connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Consumer });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
