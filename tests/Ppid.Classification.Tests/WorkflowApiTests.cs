@@ -203,6 +203,25 @@ public sealed class WorkflowApiTests(ApiWithRegistry api) : IClassFixture<ApiWit
     }
 
     [Fact]
+    public async Task A_step_repeated_with_its_key_answers_its_first_result_although_its_If_Match_is_stale_now()
+    {
+        // A client whose answer was lost (a gateway killed mid-request) repeats the step with the same key and If-Match.
+        var item = await api.RegisterItemAsync();
+        var (id, etag) = await _cycle.ConsultedAsync(Api.Proposal(item));
+        using var ppid = api.Ppid();
+        var key = Guid.NewGuid().ToString("N");
+        using var first = await ppid.SendAsync(HttpMethod.Post, $"{Api.Classifications}/{id}/meeting", Api.Meeting(), etag, key);
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+
+        using var repeat = await ppid.SendAsync(HttpMethod.Post, $"{Api.Classifications}/{id}/meeting", Api.Meeting(), etag, key);
+
+        repeat.StatusCode.ShouldBe(HttpStatusCode.OK, await repeat.Content.ReadAsStringAsync());
+        repeat.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        repeat.Headers.ETag!.Tag.ShouldBe(first.Headers.ETag!.Tag);
+        (await api.CountAsync($"select count(*) from events where stream_id = 'classification-{id}' and type = 'classification.coordination-meeting-recorded.v1'")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Concurrent_steps_on_one_classification_let_one_win_and_the_other_get_409()
     {
         var item = await api.RegisterItemAsync();

@@ -37,8 +37,7 @@ public sealed record Failed(IResult Result) : CommandOutcome;
 /// one transaction with the idempotency record (so no failure leaves one without the other; when the
 /// connection fails during the COMMIT itself, <see cref="Commits"/> finds out whether it committed). With an <c>Idempotency-Key</c>, the transaction
 /// takes an advisory lock on (tenant, key) and looks the key up before appending, so of
-/// concurrent requests with one key exactly one appends and the others answer its result (a
-/// refused decision looks the key up too, since a repeat is decided against the state it made). A
+/// concurrent requests with one key exactly one appends and the others answer its result. A
 /// later request with the same key gets that result again when its method, path and body are
 /// the same, a 422 when not. Failures (4xx) are not remembered: they changed nothing, so a retry
 /// is decided afresh. A remembered answer lives <see cref="KeyLifetime"/> (24 h): after that the
@@ -64,22 +63,23 @@ public sealed class Commands(EventStore store, IOptions<Microsoft.AspNetCore.Htt
             return Problems.Invalid(KeyHeader, $"At most {MaxKeyLength} characters.");
         var fingerprint = key.Length > 0 ? Fingerprint(http.Request, body) : null;
 
-        // Decided first, looked up after: a new key (nearly every request) costs no extra round trip. A
-        // repeat of a request that was carried out is decided against the state it produced, which
-        // usually refuses it (409, 412): the remembered answer is looked up before any refusal goes out.
-        var outcome = await decide(ct);
-        if (outcome is Failed failed)
+        // Looked up before deciding: a repeat of a request that was carried out would be decided against
+        // the state it produced, and deciding may refuse it by throwing (a stale If-Match is a
+        // ConcurrencyException), so the remembered answer must come first.
+        if (fingerprint is not null)
         {
-            if (fingerprint is null) return failed.Result;
             await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-            return await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, lockKey: false, ct) ?? failed.Result;
+            if (await RememberedAsync(http, connection, null, request.Tenant, key, fingerprint, lockKey: false, ct) is { } earlier) return earlier;
         }
+
+        var outcome = await decide(ct);
+        if (outcome is Failed failed) return failed.Result;
         var pending = (Pending)outcome;
 
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            // An earlier request with this key (finished before, or while this one decided) wins: its result is the answer.
+            // Another request with this key may have finished while this one decided: its result wins.
             if (fingerprint is not null && await RememberedAsync(http, connection, tx, request.Tenant, key, fingerprint, lockKey: true, ct) is { } earlier)
                 return earlier;
             if (pending.InTransaction is { } inTransaction)

@@ -152,6 +152,29 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         return results.ToList();
     }
 
+    /// <summary>
+    /// Waits until the effects consumer has applied every event of the store (an earlier test's last
+    /// events may still be on their way) and the effects stopped changing, so a count taken next is a
+    /// true "before".
+    /// </summary>
+    private async Task QuiesceAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var cmd = f.Db.DataSource.CreateCommand(
+                "select count(*) from events e where not exists (select 1 from inbox i where i.consumer = $1 and i.event_id = e.event_id)");
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.EffectsQueue });
+            var pending = (long)(await cmd.ExecuteScalarAsync())!;
+            var count = (await f.EffectsAsync()).Count;
+            if (pending == 0 && count == last) return;
+            last = pending == 0 ? count : -1;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("the effects consumer did not catch up with the store within 60 s");
+    }
+
     private async Task WaitForEffectsAsync(int atLeast, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -161,6 +184,7 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
     [Fact]
     public async Task Events_forwarded_while_broker_connections_are_force_closed_arrive_with_exactly_one_effect_each_in_stream_order()
     {
+        await QuiesceAsync();
         var before = (await f.EffectsAsync()).Count;
         // Closes land while the forwarder publishes and the consumer consumes.
         var appending = AppendManyAsync(streams: 10, eventsPerStream: 30, between: _ => Task.Delay(100));
@@ -195,8 +219,8 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
     [Fact]
     public async Task While_the_broker_is_unreachable_the_checkpoint_does_not_move_and_everything_arrives_once_it_is_back()
     {
-        await WaitForEffectsAsync(0, TimeSpan.Zero);
         await WaitUntilForwardedAsync();
+        await QuiesceAsync();
         var checkpointBefore = await f.CheckpointAsync();
         var before = (await f.EffectsAsync()).Count;
 
@@ -259,6 +283,7 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         await standby.StartAsync(CancellationToken.None);
         try
         {
+            await QuiesceAsync();
             var before = (await f.EffectsAsync()).Count;
             var first = await AppendManyAsync(streams: 3, eventsPerStream: 5);
             f.Forwarder.IsLeader.ShouldBeTrue();
