@@ -159,20 +159,19 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
     /// </summary>
     private async Task QuiesceAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         var last = -1;
-        while (DateTime.UtcNow < deadline)
+        var caughtUp = await Poll.UntilAsync(async () =>
         {
             await using var cmd = f.Db.DataSource.CreateCommand(
                 "select count(*) from events e where not exists (select 1 from inbox i where i.consumer = $1 and i.event_id = e.event_id)");
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.EffectsQueue });
             var pending = (long)(await cmd.ExecuteScalarAsync())!;
             var count = (await f.EffectsAsync()).Count;
-            if (pending == 0 && count == last) return;
+            var stable = pending == 0 && count == last;
             last = pending == 0 ? count : -1;
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("the effects consumer did not catch up with the store within 60 s");
+            return stable;
+        }, TimeSpan.FromSeconds(60), every: TimeSpan.FromMilliseconds(200));
+        if (!caughtUp) throw new TimeoutException("the effects consumer did not catch up with the store within 60 s");
     }
 
     private async Task WaitForEffectsAsync(int atLeast, TimeSpan timeout)
@@ -353,15 +352,13 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
 
         await publisher.PublishAsync([events[2]], CancellationToken.None);
         await publisher.PublishAsync([events[1]], CancellationToken.None);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await ParkedAsync(stream)).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(async () => (await ParkedAsync(stream)).Count >= 2, TimeSpan.FromSeconds(30), every: TimeSpan.FromMilliseconds(50));
         (await ParkedAsync(stream)).ShouldBe([2L, 3L]);
         (await StreamRowAsync(stream)).ShouldBe((0L, true), "nothing applied yet; the stream is flagged as having parked events");
         (await f.EffectsAsync()).ShouldNotContain(e => e.StreamId == stream);
 
         await publisher.PublishAsync([events[0]], CancellationToken.None);
-        deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await f.EffectsAsync()).Count(e => e.StreamId == stream) < 3 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(async () => (await f.EffectsAsync()).Count(e => e.StreamId == stream) >= 3, TimeSpan.FromSeconds(30), every: TimeSpan.FromMilliseconds(50));
         (await f.EffectsAsync()).Where(e => e.StreamId == stream).Select(e => e.Version).ShouldBe([1L, 2L, 3L]);
         (await ParkedAsync(stream)).ShouldBeEmpty();
         (await StreamRowAsync(stream)).ShouldBe((3L, false), "all applied, nothing parked any more");

@@ -1,0 +1,33 @@
+using Ppid.Testing;
+
+namespace Ppid.Platform.Tests;
+
+/// <summary>The test helper that waits across processes: it gives up by its clock, and reports success as soon as the condition holds.</summary>
+public sealed class PollTests
+{
+    /// <summary>A clock that moves ten seconds every time it is read.</summary>
+    private sealed class JumpingClock : TimeProvider
+    {
+        private long _now;
+        public override long TimestampFrequency => 1;
+        public override long GetTimestamp() => _now += 10;
+    }
+
+    [Fact]
+    public async Task It_gives_up_when_its_clock_says_the_timeout_passed_not_when_the_wall_clock_does()
+    {
+        var checks = 0;
+        var held = await Poll.UntilAsync(() => Task.FromResult(++checks > 1000), TimeSpan.FromSeconds(25), TimeSpan.FromMilliseconds(1), new JumpingClock());
+
+        held.ShouldBeFalse();
+        checks.ShouldBe(3, "after the checks 10 s and 20 s have passed (within 25 s), after the third 30 s: three checks");
+    }
+
+    [Fact]
+    public async Task It_answers_true_as_soon_as_the_condition_holds()
+    {
+        var checks = 0;
+        (await Poll.UntilAsync(() => Task.FromResult(++checks == 2), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(1))).ShouldBeTrue();
+        checks.ShouldBe(2);
+    }
+}
