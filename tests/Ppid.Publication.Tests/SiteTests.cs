@@ -187,7 +187,12 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
         var document = new HtmlParser().ParseDocument(await web.GetStringAsync($"/{tenant}/dip"));
         document.QuerySelector("main h2")!.TextContent.ShouldBe("Informasi serta merta"); // first on the page
         document.QuerySelector("section.urgent")!.TextContent.ShouldContain("Evakuasi warga bantaran sungai.");
-        (await web.GetStringAsync($"/{tenant}/dip/item/{urgent.ItemId}")).ShouldContain("Evakuasi warga bantaran sungai.");
+        var itemPage = await web.GetStringAsync($"/{tenant}/dip/item/{urgent.ItemId}");
+        itemPage.ShouldContain("Evakuasi warga bantaran sungai.");
+        itemPage.ShouldContain("Belum bernomor"); // not in an edition yet
+        // Another tenant's site does not show it, although it has an edition of its own.
+        var (otherTenant, _, _, _) = await PublishedAsync();
+        (await web.GetAsync($"/{otherTenant}/dip/item/{urgent.ItemId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         var store = fixture.Services.GetRequiredService<EventStore>();
         var events = await store.ReadStreamAsync(EntryStreams.Id(urgent.ItemId));
@@ -230,6 +235,11 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
             "newly opened section");
         var page = await web.GetStringAsync($"/{tenant}/dip");
         page.ShouldContain("Pembahasan harga perkiraan sendiri.");
+        // Its own page shows it as newly opened, no longer as exempt.
+        var itemPage = await web.GetStringAsync($"/{tenant}/dip/item/{exempt.ItemId}");
+        itemPage.ShouldContain("Pembahasan harga perkiraan sendiri.");
+        itemPage.ShouldContain("baru dibuka");
+        itemPage.ShouldNotContain("dikecualikan (Pasal 17");
         using var api = fixture.Api(tenant);
         (await api.GetFromJsonAsync<JsonArray>("/api/v1/publication/newly-opened"))!.Single()!["itemId"]!.GetValue<Guid>().ShouldBe(exempt.ItemId);
 
@@ -240,6 +250,10 @@ public sealed class SiteTests(PublicationWithUpstreams fixture)
         var opened = edition["entries"]!.AsArray().Single(e => (Guid)e!["itemId"]! == exempt.ItemId)!;
         opened["newlyOpened"]!.GetValue<bool>().ShouldBeTrue();
         (await web.GetStringAsync($"/{tenant}/dip")).ShouldNotContain("Informasi yang baru dibuka");
+        // In the edition now: its page shows its number there.
+        var numbered = await web.GetStringAsync($"/{tenant}/dip/item/{exempt.ItemId}");
+        numbered.ShouldNotContain("Belum bernomor");
+        numbered.ShouldContain("Pembahasan harga perkiraan sendiri.");
 
         var diff = (await api.GetFromJsonAsync<JsonObject>("/api/v1/publication/editions/1/diff/2"))!;
         diff["added"]!.AsArray().ShouldBeEmpty();

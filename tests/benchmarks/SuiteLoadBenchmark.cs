@@ -79,10 +79,11 @@ internal sealed class SuiteLoadBenchmark(BenchOptions options, Action<string> lo
 
             var reconciliation = await SopReconciliation.CheckAsync(suite, tenants, TimeSpan.FromSeconds(120));
             if (!reconciliation.Holds) log("suite load: reconciliation problems: " + string.Join("; ", reconciliation.Problems));
-            var serverSide = await SopTimings.SertaMertaAsync(suite, tenants);
+            var serverSide = await SopTimings.SertaMertaAsync(suite, tenants, result.PublicSightings, slowest: 3);
             log($"suite load: server-side ratification → public p50 {SopLoadReport.Ms(serverSide.RatificationToPublic.P50)} / p99 {SopLoadReport.Ms(serverSide.RatificationToPublic.P99)} ms " +
                 $"(→ publication's consumer p50 {SopLoadReport.Ms(serverSide.RatificationToConsumed.P50)} / p99 {SopLoadReport.Ms(serverSide.RatificationToConsumed.P99)} ms); " +
                 "CPU s: " + string.Join(", ", cpu.Select(c => $"{c.Part} {c.Seconds:0.0}")) + $"; machine busy {busy:0.0} s of {result.Took.TotalSeconds * Environment.ProcessorCount:0} s");
+            foreach (var x in serverSide.Slowest) log($"suite load: slow sighting {x}");
             return new SuiteLoadRun(tenantCount, result, serverSide, reconciliation,
                 [.. idle.Keys.Select(name => new ServiceMemory(name, idle[name], peak[name]))], cpu, busy);
         }
@@ -201,6 +202,19 @@ internal static class SuiteLoadReport
         foreach (var x in r.Runs)
             L($"| {x.Tenants} | {x.Load.Took.TotalSeconds:0} s | {x.MachineBusySeconds:0} s ({x.MachineBusySeconds / x.Load.Took.TotalSeconds / Environment.ProcessorCount:P0}) | " +
               string.Join(" | ", x.Cpu.Select(c => $"{c.Seconds:0.0} s ({c.Seconds / Math.Max(x.MachineBusySeconds, 0.001):P0})")) + " |");
+        L();
+        L("The three slowest serta-merta sightings of each run, stage by stage (ms; `SopTimings.SightingStages`): the client's figure =");
+        L("forwarding + consuming + poll wait + poll trip − answer after the event. Forwarding runs from the ratified event's recorded time to");
+        L("publication's consumer transaction beginning (classification's commit, its forwarder, the broker, the queue); consuming to the");
+        L("`EntryPublished` event; poll wait to the sending of the poll that found the page (its commit included, and the poll interval); poll");
+        L("trip is that request through the gateway. Commit times are shown where PostgreSQL tracks them (`track_commit_timestamp`).");
+        L();
+        L("| tenants | client figure | polls | answer after the event | ratification committed after | forwarding | consuming | entry committed after | poll wait | poll trip |");
+        L("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var x in r.Runs)
+            foreach (var s in x.ServerSide.Slowest)
+                L($"| {x.Tenants} | {Format.Ms(s.ClientFigure)} | {s.Polls} | {Format.Ms(s.RatifiedToAnswered)} | {(s.RatificationCommitting is { } rc ? Format.Ms(rc) : "–")} | " +
+                  $"{Format.Ms(s.Forwarding)} | {Format.Ms(s.Consuming)} | {(s.Committing is { } c ? Format.Ms(c) : "–")} | {Format.Ms(s.PollWait)} | {Format.Ms(s.PollTrip)} |");
         L();
         L("Command latency per command, the first run:");
         L();

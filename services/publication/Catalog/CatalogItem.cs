@@ -55,23 +55,25 @@ public static class CatalogQueries
     public static Task<IReadOnlyList<CatalogItem>> LoadOpenedAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct) =>
         QueryAsync(dataSource, tenant, " and opened is not null", ct);
 
+    /// <summary>The columns <see cref="Read"/> expects, in its order.</summary>
+    public const string Columns = "item_id, details::text, withdrawn, item_updated_at, ratified::text, opened::text";
+
     private static async Task<IReadOnlyList<CatalogItem>> QueryAsync(NpgsqlDataSource dataSource, string tenant, string condition, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "select item_id, details::text, withdrawn, item_updated_at, ratified::text, opened::text from catalog where tenant = $1" + condition + " order by item_id");
+        await using var cmd = dataSource.CreateCommand($"select {Columns} from catalog where tenant = $1" + condition + " order by item_id");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var items = new List<CatalogItem>();
-        while (await reader.ReadAsync(ct))
-        {
-            items.Add(new CatalogItem(
-                reader.GetGuid(0),
-                reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ItemDetails>(reader.GetString(1), EventJson.Options),
-                reader.GetBoolean(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ClassificationRatified>(reader.GetString(4), EventJson.Options),
-                reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<ExemptItemOpened>(reader.GetString(5), EventJson.Options)));
-        }
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
         return items;
     }
+
+    /// <summary>One row of <see cref="Columns"/>.</summary>
+    public static CatalogItem Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ItemDetails>(reader.GetString(1), EventJson.Options),
+        reader.GetBoolean(2),
+        reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+        reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ClassificationRatified>(reader.GetString(4), EventJson.Options),
+        reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<ExemptItemOpened>(reader.GetString(5), EventJson.Options));
 }

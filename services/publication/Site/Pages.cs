@@ -115,8 +115,7 @@ public static class Pages
 
     private static async Task<IResult> ItemAsync(string tenant, Guid itemId, EventStore store, CancellationToken ct)
     {
-        var data = await SiteData.LoadAsync(store, tenant, ct);
-        var open = data.SertaMerta.Select(s => s.Entry).Concat(data.NewlyOpened).Concat(data.Current?.Edition.Entries ?? []).FirstOrDefault(x => x.ItemId == itemId);
+        var (open, exempt) = await SiteData.ItemAsync(store, tenant, itemId, ct);
         var h = new Html();
         if (open is not null)
         {
@@ -133,7 +132,6 @@ public static class Pages
             h.Tag("</dl>");
             return Page(tenant, open.Title, h);
         }
-        var exempt = data.Current?.Edition.Exemptions.FirstOrDefault(x => x.ItemId == itemId);
         if (exempt is null) return NotFound(tenant, "Informasi tidak ditemukan", "Informasi ini tidak ada dalam daftar yang diterbitkan.");
         h.El("h1", exempt.Title).El("p", "Informasi ini dikecualikan (Pasal 17 UU 14/2008). Isinya tidak dapat diakses publik.").Tag("<dl class=\"fields\">");
         DikFields(h, exempt);

@@ -93,6 +93,7 @@ public sealed class SopLoad
     private readonly ConcurrentBag<double> _editionToArchived = [];
     private readonly ConcurrentBag<Task> _watchers = [];
     private readonly ConcurrentBag<string> _notSeen = [];
+    private readonly ConcurrentBag<PublicSighting> _sightings = [];
     private long _accepted;
     private long _attempts;
 
@@ -148,7 +149,7 @@ public sealed class SopLoad
             _latency.ToDictionary(kv => kv.Key, kv => new Distribution(kv.Value), StringComparer.Ordinal),
             new Distribution(_latency.Values.SelectMany(v => v)),
             new Distribution(_toPublic), new Distribution(_toArchived), new Distribution(_toEdition), new Distribution(_editionToArchived),
-            [.. Refusals], [.. RefusedButApplied], [.. Unexpected], [.. _notSeen]);
+            [.. Refusals], [.. RefusedButApplied], [.. Unexpected], [.. _notSeen], [.. _sightings]);
     }
 
     private async Task RunTenantAsync(LoadTenant tenant, CancellationToken ct)
@@ -243,13 +244,15 @@ public sealed class SopLoad
         await Step("determine", "classification.classification-determined.v1", "determination", Sop.Determination($"188.4/{name}/PPID"), PpidOfficer);
         await Step("ratify", "classification.classification-ratified.v1", "ratification", new JsonObject(), Atasan);
         var ratified = Stopwatch.GetTimestamp();
+        var ratifiedAt = DateTimeOffset.UtcNow;
 
         if (category == "serta-merta")
         {
             tenant.AcceptedByEventType.AddOrUpdate("publication.entry-published.v1", 1, (_, n) => n + 1);
             var publicSite = new PpidApi(_http, key: null);
             Watch($"{name} on the public page", ratified, _toPublic, 10,
-                async () => (await publicSite.GetAsync($"/{tenant.Name}/dip/item/{item}", ct: ct)).Status == HttpStatusCode.OK, ct);
+                async () => (await publicSite.GetAsync($"/{tenant.Name}/dip/item/{item}", ct: ct)).Status == HttpStatusCode.OK, ct,
+                (polls, askedAt) => _sightings.Add(new PublicSighting(item, ratifiedAt, polls, askedAt, DateTimeOffset.UtcNow)));
             Watch($"{name} archived", ratified, _toArchived, 50,
                 async () => (await api.GetAsync($"/api/v1/archive/audit/items/{item}/history", Auditor, ct)) is { Status: HttpStatusCode.OK } a
                             && a.Body.Contains("publication.entry-published", StringComparison.Ordinal), ct);
@@ -351,18 +354,24 @@ public sealed class SopLoad
         return new Refusal(DateTimeOffset.UtcNow, command, (int)answer.Status, type, isProblem, answer.Body.Length > 300 ? answer.Body[..300] : answer.Body);
     }
 
-    /// <summary>Polls <paramref name="seen"/> every <paramref name="everyMs"/> until true; records the time since <paramref name="from"/>.</summary>
-    private void Watch(string what, long from, ConcurrentBag<double> samples, int everyMs, Func<Task<bool>> seen, CancellationToken ct) =>
+    /// <summary>
+    /// Polls <paramref name="seen"/> every <paramref name="everyMs"/> until true; records the time since <paramref name="from"/>
+    /// and tells <paramref name="onSeen"/> how many polls it took and when the answering one was sent.
+    /// </summary>
+    private void Watch(string what, long from, ConcurrentBag<double> samples, int everyMs, Func<Task<bool>> seen, CancellationToken ct,
+        Action<int, DateTimeOffset>? onSeen = null) =>
         _watchers.Add(Task.Run(async () =>
         {
             var giveUp = from + (long)(_options.VisibilityPatience.TotalSeconds * Stopwatch.Frequency);
-            while (!ct.IsCancellationRequested)
+            for (var polls = 1; !ct.IsCancellationRequested; polls++)
             {
+                var askedAt = DateTimeOffset.UtcNow;
                 try
                 {
                     if (await seen())
                     {
                         samples.Add(Stopwatch.GetElapsedTime(from).TotalMilliseconds);
+                        onSeen?.Invoke(polls, askedAt);
                         return;
                     }
                 }
@@ -402,6 +411,12 @@ public sealed class SopLoad
     }
 }
 
+/// <summary>
+/// A serta-merta item seen on the public page, in machine-clock time (the services' records use the same clock):
+/// the ratification's answer, how many polls it took, when the answering poll was sent and when it came back.
+/// </summary>
+public sealed record PublicSighting(Guid Item, DateTimeOffset RatificationAnswered, int Polls, DateTimeOffset AnsweringPollSent, DateTimeOffset Seen);
+
 /// <summary>A command still refused after <see cref="SopLoadOptions.CommandPatience"/>.</summary>
 public sealed class CommandGaveUpException(string message) : Exception(message);
 
@@ -421,7 +436,8 @@ public sealed record SopLoadResult(
     IReadOnlyList<Refusal> Refusals,
     IReadOnlyList<string> RefusedButApplied,
     IReadOnlyList<string> Unexpected,
-    IReadOnlyList<string> NotSeen)
+    IReadOnlyList<string> NotSeen,
+    IReadOnlyList<PublicSighting> PublicSightings)
 {
     /// <summary>Accepted commands per second while commands were being sent.</summary>
     public double Throughput => AcceptedCommands / CommandsTook.TotalSeconds;
