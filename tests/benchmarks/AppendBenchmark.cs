@@ -33,12 +33,7 @@ internal sealed record AppendRun(AppendVariant Variant, int Writers, long Events
 internal sealed record AppendRow(int Writers, IReadOnlyDictionary<AppendVariant, IReadOnlyList<AppendRun>> Runs)
 {
     /// <summary>Median events/s of the runs (the mean of the middle two for an even count).</summary>
-    public double Median(AppendVariant v)
-    {
-        if (!Runs.TryGetValue(v, out var runs) || runs.Count == 0) return double.NaN;
-        var rates = runs.Select(r => r.EventsPerSecond).Order().ToArray();
-        return rates.Length % 2 == 1 ? rates[rates.Length / 2] : (rates[rates.Length / 2 - 1] + rates[rates.Length / 2]) / 2;
-    }
+    public double Median(AppendVariant v) => Stats.Median(Runs.TryGetValue(v, out var runs) ? runs.Select(r => r.EventsPerSecond) : []);
 
     public Distribution Latency(AppendVariant v) => new(Runs.TryGetValue(v, out var runs) ? runs.SelectMany(r => r.LatenciesMs) : []);
 

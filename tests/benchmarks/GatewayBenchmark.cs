@@ -16,6 +16,16 @@ internal sealed record GatewayResults(string Endpoint, long ResponseBytes, int R
     /// <summary>Mean over the runs of one path and concurrency (runs alternate direct / gateway).</summary>
     public double Throughput(string path, int concurrency) => Of(path, concurrency).Average(p => p.Result.RequestsPerSecond);
 
+    /// <summary>Gateway / direct throughput of each round (a direct run and the gateway run right after it), in round order.</summary>
+    public IReadOnlyList<double> RoundRatios(int concurrency) =>
+        [.. Of(GatewayBenchmark.Direct, concurrency).Zip(Of(GatewayBenchmark.ViaGateway, concurrency), (d, g) => g.Result.RequestsPerSecond / d.Result.RequestsPerSecond)];
+
+    /// <summary>
+    /// The median of <see cref="RoundRatios"/>: a round whose gateway or direct run was slowed by something
+    /// else on the machine (load average 6-7 from the harness's own threads) moves the mean of the runs, not the median.
+    /// </summary>
+    public double Ratio(int concurrency) => Stats.Median(RoundRatios(concurrency));
+
     public Distribution Latency(string path, int concurrency) => new(Of(path, concurrency).SelectMany(p => p.Result.Latency.Samples));
 
     public long Failures => Phases.Sum(p => p.Result.Failures);

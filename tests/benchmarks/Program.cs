@@ -129,7 +129,7 @@ namespace Ppid.Benchmarks
         public TimeSpan RebuildDeadline => Quick ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(150);
 
         public int PublicationItems { get; init; }
-        public int UncachedRequests => Quick ? 10 : 60;
+        public int UncachedRequests => Quick ? 10 : 120;
         public int CachedRequests => Quick ? 30 : 300;
         public IReadOnlyList<int> GatewayConcurrency { get; } = [1, 4, 16];
         public TimeSpan GatewayWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
@@ -142,7 +142,7 @@ namespace Ppid.Benchmarks
         public int SuiteWarmupItems { get; init; } = 40;
         public TimeSpan SuiteIdleSettle => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
         public TimeSpan GatewayWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
-        public int GatewayRepetitions => Quick ? 1 : 2;
+        public int GatewayRepetitions => Quick ? 1 : 3;
 
         public static readonly string[] Sections = ["append", "latency", "rebuild", "publication", "gateway", "suite"];
 

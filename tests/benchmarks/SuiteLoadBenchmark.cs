@@ -207,7 +207,8 @@ internal static class SuiteLoadReport
         L("forwarding + consuming + poll wait + poll trip − answer after the event. Forwarding runs from the ratified event's recorded time to");
         L("publication's consumer transaction beginning (classification's commit, its forwarder, the broker, the queue); consuming to the");
         L("`EntryPublished` event; poll wait to the sending of the poll that found the page (its commit included, and the poll interval); poll");
-        L("trip is that request through the gateway. Commit times are shown where PostgreSQL tracks them (`track_commit_timestamp`).");
+        L("trip is that request through the gateway. Commit times come from `pg_xact_commit_timestamp` (`deploy/local/infra.sh` sets");
+        L("`track_commit_timestamp = on`; \"–\" where it is off).");
         L();
         L("| tenants | client figure | polls | answer after the event | ratification committed after | forwarding | consuming | entry committed after | poll wait | poll trip |");
         L("|---|---|---|---|---|---|---|---|---|---|");
