@@ -5,7 +5,9 @@
 #   deploy/local/suite.sh stop [--all]         stop the services (--all: PostgreSQL and RabbitMQ too)
 #   deploy/local/suite.sh status               what runs, and each service's /health/ready
 #   deploy/local/suite.sh logs [name]          follow one service's log (all logs without a name)
-# Logs: .run/logs/<name>.log, pid files: .run/pids/<name>.pid. Re-running is harmless.
+# Logs: .run/logs/<name>.log, pid files: .run/pids/<name>.pid (PPID_RUN_DIR moves .run). Re-running is harmless. Each service
+# runs under a small supervisor (the pid in its pid file) that starts it again when it exits with 70
+# (its bus watchdog gave up on a stuck RabbitMQ connection), as Compose and Kubernetes do.
 # Ports: PPID_GATEWAY_PORT (8080), PPID_REGISTRY_PORT (8081), PPID_CLASSIFICATION_PORT (8082),
 # PPID_PUBLICATION_PORT (8083), PPID_ARCHIVE_PORT (8084). PPID_SUITE_TIMEOUT: seconds to wait
 # for readiness (180). Once ready, start seeds a demo tenant and key (seed_demo; PPID_DEMO=0 skips it). Credentials are the DEVELOPMENT DEFAULTS of infra.sh (same override
@@ -15,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-RUN_DIR="$ROOT/.run"
+RUN_DIR="${PPID_RUN_DIR:-$ROOT/.run}"
 LOG_DIR="$RUN_DIR/logs"
 PID_DIR="$RUN_DIR/pids"
 READY_TIMEOUT="${PPID_SUITE_TIMEOUT:-180}"
@@ -159,14 +161,35 @@ launch() {
     echo
     echo "===== $(date -Is) starting $name: dotnet $dll --urls $(svc_url "$name")"
   } >>"$(log_file "$name")"
-  # The content root (appsettings*.json) is the working directory, so run from the build output.
-  (
-    cd "$(dirname "$dll")"
-    exec nohup env "${env_vars[@]}" dotnet "$dll" --urls "$(svc_url "$name")" \
-      </dev/null >>"$(log_file "$name")" 2>&1
-  ) &
+  # The supervisor's command line names the dll (svc_pid recognizes it); the settings travel in its environment.
+  env "${env_vars[@]}" nohup bash "$ROOT/deploy/local/suite.sh" supervise "$name" "$dll" </dev/null >/dev/null 2>&1 &
   echo "$!" >"$(pid_file "$name")"
   log "started $name (pid $!) on $(svc_url "$name"), log .run/logs/$name.log"
+}
+
+# `suite.sh supervise NAME DLL` (internal, started by launch): runs one service as its supervisor (the pid in .run/pids), with the
+# settings of its environment. Starts the service again when it
+# exits with 70, the code of a service whose bus watchdog gave up on a faulted RabbitMQ connection
+# (BusWatchdog.GaveUpExitCode: a new process always connects; Compose and Kubernetes restart it the
+# same way); any other exit ends the supervisor with that code. SIGTERM/SIGINT are passed on to the
+# service and waited for; SIGHUP is ignored, as nohup did, so closing the terminal stops nothing.
+cmd_supervise() {
+  [ "$#" -eq 2 ] || usage
+  local name="$1" dll="$2" child=0 code
+  trap '' HUP
+  trap 'if [ "$child" -gt 0 ]; then kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM INT
+  mkdir -p "$LOG_DIR"
+  # The content root (appsettings*.json) is the working directory, so run from the build output.
+  cd "$(dirname "$dll")"
+  while :; do
+    dotnet "$dll" --urls "$(svc_url "$name")" </dev/null >>"$(log_file "$name")" 2>&1 &
+    child=$!
+    code=0
+    wait "$child" || code=$?
+    [ "$code" -eq 70 ] || exit "$code"
+    echo "===== $(date -Is) $name exited with code 70 (its bus watchdog gave up); starting it again" >>"$(log_file "$name")"
+    sleep 2
+  done
 }
 
 wait_ready() {
@@ -312,6 +335,7 @@ cmd_stop() {
     for i in "${!pids[@]}"; do
       if kill -0 "${pids[$i]}" 2>/dev/null; then
         log "${names[$i]} did not stop within 10s; killing (pid ${pids[$i]})"
+        pkill -KILL -P "${pids[$i]}" 2>/dev/null || true # the service under its supervisor
         kill -KILL "${pids[$i]}" 2>/dev/null || true
       fi
     done
@@ -358,6 +382,7 @@ case "$command" in
   start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
   status) cmd_status "$@" ;;
+  supervise) cmd_supervise "$@" ;;
   logs) cmd_logs "$@" ;;
   -h | --help | help) usage ;;
   *) usage ;;

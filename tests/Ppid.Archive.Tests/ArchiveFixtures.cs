@@ -82,14 +82,9 @@ public class ArchiveWithUpstreams : ServiceFixture<Program>
     /// <summary>Waits until the ledger holds <paramref name="count"/> rows of the tenant; fails after 30 s with what it saw.</summary>
     public async Task WaitForLedgerAsync(string tenant, long count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         long seen = 0;
-        while (DateTime.UtcNow < deadline)
-        {
-            seen = await CountAsync("select count(*) from ledger where tenant = $1", tenant);
-            if (seen >= count) return;
-            await Task.Delay(50);
-        }
+        if (await Poll.UntilAsync(async () => (seen = await CountAsync("select count(*) from ledger where tenant = $1", tenant)) >= count,
+                TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))) return;
         throw new TimeoutException($"The ledger holds {seen} events of {tenant}, expected {count}.");
     }
 

@@ -37,9 +37,8 @@ public sealed class LedgerSourceTests(ArchiveWithUpstreams api) : IClassFixture<
         await using var rewritten = await UpstreamService.StartAsync("registry", api.Vhost);
         await rewritten.AppendAsAsync(tenant, stream, "registry.item", "officer-7", "petugas", Sample.Registered(Guid.NewGuid(), "Palsu"));
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         long errors = 0;
-        while (DateTime.UtcNow < deadline && (errors = await api.Vhost.QueueDepthAsync(LedgerHandler.Queue + "_error")) == 0) await Task.Delay(100);
+        await Poll.UntilAsync(async () => (errors = await api.Vhost.QueueDepthAsync(LedgerHandler.Queue + "_error")) > 0, TimeSpan.FromSeconds(30));
         errors.ShouldBe(1, "the rewritten event is parked in the error queue for an operator");
         (await api.CountAsync("select count(*) from ledger where tenant = $1 and stream_id = $2", tenant, stream)).ShouldBe(1);
         (await api.CountAsync("select count(*) from ledger where tenant = $1 and data::text like '%Palsu%'", tenant)).ShouldBe(0);

@@ -88,14 +88,8 @@ public class ApiWithRegistry : ServiceFixture<Program>
     /// <summary>Polls a count until it reaches <paramref name="expected"/> (the effect of an event sent through RabbitMQ).</summary>
     public async Task WaitUntilAsync(string countSql, long expected)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         long last = -1;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await CountAsync(countSql);
-            if (last == expected) return;
-            await Task.Delay(50);
-        }
+        if (await Poll.UntilAsync(async () => (last = await CountAsync(countSql)) == expected, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))) return;
         throw new TimeoutException($"'{countSql}' stayed at {last}, expected {expected}: did the event reach classification through RabbitMQ?");
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Ppid.Classification.Expiry;
+using Ppid.Testing;
 
 namespace Ppid.Classification.Tests;
 
@@ -141,24 +142,18 @@ public sealed class ExpiryLeadershipTests(ApiWithRegistry api) : IClassFixture<A
     public async Task The_running_instance_holds_the_scheduler_lock_and_another_cannot_take_it()
     {
         await using var other = await api.Database.DataSource.OpenConnectionAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        bool taken;
-        do
+        var refused = await Poll.UntilAsync(async () =>
         {
             await using var cmd = new Npgsql.NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", other);
             cmd.Parameters.AddWithValue(ExpiryService.LockName);
-            taken = (bool)(await cmd.ExecuteScalarAsync())!;
-            if (taken)
-            {
-                // The service had not taken it yet (it starts in the background): give it back and look again.
-                await using var release = new Npgsql.NpgsqlCommand("select pg_advisory_unlock(hashtextextended($1, 0))", other);
-                release.Parameters.AddWithValue(ExpiryService.LockName);
-                await release.ExecuteScalarAsync();
-                await Task.Delay(100);
-            }
-        }
-        while (taken && DateTime.UtcNow < deadline);
-        taken.ShouldBeFalse("the service never took the scheduler's advisory lock");
+            if (!(bool)(await cmd.ExecuteScalarAsync())!) return true;
+            // The service had not taken it yet (it starts in the background): give it back and look again.
+            await using var release = new Npgsql.NpgsqlCommand("select pg_advisory_unlock(hashtextextended($1, 0))", other);
+            release.Parameters.AddWithValue(ExpiryService.LockName);
+            await release.ExecuteScalarAsync();
+            return false;
+        }, TimeSpan.FromSeconds(30));
+        refused.ShouldBeTrue("the service never took the scheduler's advisory lock");
     }
 }
 

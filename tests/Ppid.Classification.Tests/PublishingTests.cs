@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Ppid.Testing;
 using RabbitMQ.Client;
 
 namespace Ppid.Classification.Tests;
@@ -21,15 +22,17 @@ public sealed class PublishingTests(ApiWithRegistry api) : IClassFixture<ApiWith
         var item = await api.RegisterItemAsync();
         var (id, _) = await new Cycle(api).RatifiedAsync(Api.Proposal(item, "serta-merta"));
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         JsonElement? received = null;
-        while (received is null && DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
-            var message = await channel.BasicGetAsync(queue, autoAck: true);
-            if (message is null) { await Task.Delay(50); continue; }
-            var body = JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span)).RootElement.Clone();
-            if (body.GetProperty("classificationId").GetGuid() == id) received = body;
-        }
+            // Every message waiting is taken in one check; only a check that found none waits.
+            for (var message = await channel.BasicGetAsync(queue, autoAck: true); message is not null; message = await channel.BasicGetAsync(queue, autoAck: true))
+            {
+                var body = JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span)).RootElement.Clone();
+                if (body.GetProperty("classificationId").GetGuid() == id) { received = body; return true; }
+            }
+            return false;
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
         received.ShouldNotBeNull("ClassificationRatified never reached RabbitMQ");
         received.Value.GetProperty("category").GetString().ShouldBe("serta-merta");
         received.Value.GetProperty("itemId").GetGuid().ShouldBe(item);

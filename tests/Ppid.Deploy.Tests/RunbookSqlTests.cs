@@ -65,6 +65,35 @@ public sealed partial class RunbookSqlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_republish_block_ends_the_forwarder_leaders_session_and_no_other_leaders()
+    {
+        var republish = SqlBlocks().Single(b => b.Contains("holds off the leader's next save", StringComparison.Ordinal));
+        var leader = await PpidDataSource.TryTakeSessionLockAsync(_database.DataSource, "forwarder:registry", CancellationToken.None);
+        var scheduler = await PpidDataSource.TryTakeSessionLockAsync(_database.DataSource, "classification/expiry-scheduler", CancellationToken.None);
+        try
+        {
+            leader.ShouldNotBeNull();
+            scheduler.ShouldNotBeNull();
+            await ExecuteAsync("update checkpoints set global_position = 3 where name = 'forwarder:registry'");
+            await ExecuteAsync(republish);
+
+            await Should.ThrowAsync<Exception>(async () =>
+            {
+                await using var ping = new NpgsqlCommand("select 1", leader);
+                await ping.ExecuteScalarAsync();
+            }, "the forwarder leader's session was ended");
+            await using var alive = new NpgsqlCommand("select 1", scheduler);
+            (await alive.ExecuteScalarAsync()).ShouldBe(1, "the scheduler's session goes on");
+            (await ScalarAsync("select global_position from checkpoints where name = 'forwarder:registry'")).ShouldBe(0L);
+        }
+        finally
+        {
+            if (leader is not null) await PpidDataSource.ReleaseSessionAsync(leader);
+            if (scheduler is not null) await PpidDataSource.ReleaseSessionAsync(scheduler);
+        }
+    }
+
+    [Fact]
     public async Task The_forwarder_lag_query_counts_what_the_checkpoint_has_not_passed()
     {
         var lag = SqlBlocks().Single(b => b.Contains("-- 1. Forwarder lag", StringComparison.Ordinal));

@@ -48,7 +48,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         // One leader per service before anything dies (each takes its lock shortly after start-up).
         foreach (var service in Suite.Backends)
             await PpidApi.EventuallyAsync($"one {service} forwarder leader", () => LockHoldersAsync(service, ForwarderLock(service)), h => h.Count == 1, Patience);
-        var schedulerLock = await SchedulerLockAsync();
+        const string schedulerLock = "classification/expiry-scheduler"; // ExpiryService.LockName (this project does not reference the service's assembly)
         await PpidApi.EventuallyAsync("one expiry scheduler leader", () => LockHoldersAsync("classification", schedulerLock), h => h.Count == 1, Patience);
 
         var load = new RegistrationLoad(api, callers: 4);
@@ -102,16 +102,16 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
     private const string LedgerQueue = "archive.ledger";
 
     /// <summary>SIGKILLs the instance holding the lock in the service's database; answers how long until another instance held it, and the killed instance's index.</summary>
-    private async Task<(TimeSpan Takeover, int Killed)> KillLeaderAndMeasureTakeoverAsync(string service, long lockKey)
+    private async Task<(TimeSpan Takeover, int Killed)> KillLeaderAndMeasureTakeoverAsync(string service, string lockName)
     {
-        var leaderName = (await LockHoldersAsync(service, lockKey)).Single();
+        var leaderName = (await LockHoldersAsync(service, lockName)).Single();
         var index = suite.Instances(service).Select(p => p.Name).ToList().IndexOf(leaderName);
         var leader = suite.Instances(service)[index];
         var clock = Stopwatch.StartNew();
         leader.Kill();
         while (true)
         {
-            var holders = await LockHoldersAsync(service, lockKey);
+            var holders = await LockHoldersAsync(service, lockName);
             if (holders.Count == 1 && holders[0] != leaderName)
             {
                 output.WriteLine($"{service}: killed {leaderName}; {holders[0]} holds the lock after {clock.Elapsed.TotalSeconds:F2} s");
@@ -128,26 +128,22 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         }
     }
 
-    private static long ForwarderLock(string service) => Forwarder.LockKey(new ForwarderOptions { ServiceName = service }.CheckpointName);
+    private static string ForwarderLock(string service) => new ForwarderOptions { ServiceName = service }.CheckpointName;
 
-    /// <summary>The expiry scheduler's lock key, as the service computes it (<c>hashtextextended(name, 0)</c>).</summary>
-    private async Task<long> SchedulerLockAsync()
-    {
-        await using var cmd = suite.Database("classification").DataSource.CreateCommand("select hashtextextended('classification/expiry-scheduler', 0)");
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>The application names (instance names) of the sessions holding a session advisory lock (64-bit key) in the service's database.</summary>
-    private async Task<List<string>> LockHoldersAsync(string service, long lockKey)
+    /// <summary>
+    /// The application names (instance names) of the sessions holding the session advisory lock named
+    /// <paramref name="lockName"/> (PpidDataSource.TryTakeSessionLockAsync: key <c>hashtextextended(name, 0)</c>) in the service's database.
+    /// </summary>
+    private async Task<List<string>> LockHoldersAsync(string service, string lockName)
     {
         await using var cmd = suite.Database(service).DataSource.CreateCommand(
             """
             select a.application_name from pg_locks l join pg_stat_activity a using (pid)
             where l.locktype = 'advisory' and l.granted and l.objsubid = 1
               and l.database = (select oid from pg_database where datname = current_database())
-              and ((l.classid::bigint << 32) | l.objid::bigint) = $1
+              and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
             """);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lockName });
         var holders = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) holders.Add(reader.GetString(0));
@@ -263,13 +259,10 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
 
         public async Task WaitForAcceptedAsync(int count, TimeSpan timeout)
         {
-            var deadline = DateTime.UtcNow + timeout;
-            while (AcceptedCount < count)
-            {
-                if (!Unexpected.IsEmpty) throw new InvalidOperationException("Unexpected answers: " + string.Join("\n", Unexpected));
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{count} registrations not accepted within {timeout} (have {AcceptedCount}, {Retries} retries)");
-                await Task.Delay(100);
-            }
+            var accepted = await Poll.UntilAsync(() => Unexpected.IsEmpty
+                ? Task.FromResult(AcceptedCount >= count)
+                : throw new InvalidOperationException("Unexpected answers: " + string.Join("\n", Unexpected)), timeout);
+            if (!accepted) throw new TimeoutException($"{count} registrations not accepted within {timeout} (have {AcceptedCount}, {Retries} retries)");
         }
 
         public async Task StopAsync()
@@ -284,7 +277,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             {
                 var key = Guid.NewGuid().ToString("N");
                 var item = Sop.Item($"Dokumen uji failover {key[..12]}", "Dokumen yang didaftarkan selama uji failover.", "DINKES", "report", "900.1");
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+                var started = Stopwatch.GetTimestamp();
                 while (true)
                 {
                     ApiAnswer? answer = null;
@@ -307,7 +300,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
                         Unexpected.Add($"{key}: {answer}");
                         return;
                     }
-                    if (DateTime.UtcNow > deadline)
+                    if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(90))
                     {
                         Unexpected.Add($"{key}: still failing after 90 s; last {answer?.ToString() ?? "no answer"}");
                         return;

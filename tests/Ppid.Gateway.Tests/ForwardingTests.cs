@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Ppid.Testing;
 
 namespace Ppid.Gateway.Tests;
 
@@ -331,12 +332,7 @@ public sealed class ForwardingTests(GatewayFixture gateway) : IClassFixture<Gate
 
     internal static async Task PollUntilAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + Deadlock;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not hold within 30 s.");
-            await Task.Delay(100);
-        }
+        if (!await Poll.UntilAsync(condition, Deadlock)) throw new TimeoutException($"The condition did not hold within {Deadlock.TotalSeconds:0} s.");
     }
 }
 

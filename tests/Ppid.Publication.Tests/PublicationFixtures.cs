@@ -82,13 +82,7 @@ public class PublicationWithUpstreams : ServiceFixture<Program>
     /// <summary>Polls until <paramref name="done"/> holds (events cross RabbitMQ); fails with <paramref name="what"/> after 30 s.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> done, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done()) return;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"Not reached within 30 s: {what}");
+        if (!await Poll.UntilAsync(done, TimeSpan.FromSeconds(30))) throw new TimeoutException($"Not reached within 30 s: {what}");
     }
 
     /// <summary>Waits until publication's consumer has applied the upstream event <paramref name="eventId"/>.</summary>

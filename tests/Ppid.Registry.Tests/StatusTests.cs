@@ -55,14 +55,8 @@ public sealed class ApiWithUpstreamServices : ApiWithReferenceData
     public async Task<JsonElement> ItemWhenAsync(Guid itemId, Func<JsonElement, bool> shows, string what)
     {
         using var client = Client();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        JsonElement item;
-        do
-        {
-            item = await client.GetItemAsync(itemId);
-            if (shows(item)) return item;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow < deadline);
+        JsonElement item = default;
+        if (await Poll.UntilAsync(async () => shows(item = await client.GetItemAsync(itemId)), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))) return item;
         throw new TimeoutException($"The item never showed {what}: {item}");
     }
 }
@@ -161,8 +155,8 @@ public sealed class StatusTests(ApiWithUpstreamServices api) : IClassFixture<Api
 
         await Classify(first); // delivered late: older, so it must not win
         using var client = api.Client();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await api.CountAsync($"select count(*) from item_status_history where item_id = '{itemId}'") < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(async () => await api.CountAsync($"select count(*) from item_status_history where item_id = '{itemId}'") >= 2,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
         (await api.CountAsync($"select count(*) from item_status_history where item_id = '{itemId}'")).ShouldBe(2);
         CategoryOf(await client.GetItemAsync(itemId)).ShouldBe("setiap-saat");
     }

@@ -29,15 +29,14 @@ public class ServiceFixture<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     /// <summary>Waits for /health/ready like a load balancer would; fails with the last answer.</summary>
     public async Task WaitUntilReadyAsync(HttpClient client, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
         var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await client.GetAsync("/health/ready");
-            if (response.IsSuccessStatusCode) return;
-            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-            await Task.Delay(200);
-        }
+        if (await Poll.UntilAsync(async () =>
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode) return true;
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                return false;
+            }, timeout, TimeSpan.FromMilliseconds(200))) return;
         throw new TimeoutException($"Not ready after {timeout}: {last}");
     }
 

@@ -178,16 +178,13 @@ internal sealed class PublicationBenchmark(BenchOptions options, Action<string> 
 
     private static async Task WaitAsync(NpgsqlDataSource dataSource, string sql, long expected, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
         long seen = 0;
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var cmd = dataSource.CreateCommand(sql);
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Tenant });
-            seen = (long)(await cmd.ExecuteScalarAsync())!;
-            if (seen >= expected) return;
-            await Task.Delay(200);
-        }
+        if (await Poll.UntilAsync(async () =>
+            {
+                await using var cmd = dataSource.CreateCommand(sql);
+                cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Tenant });
+                return (seen = (long)(await cmd.ExecuteScalarAsync())!) >= expected;
+            }, timeout, TimeSpan.FromMilliseconds(200))) return;
         throw new TimeoutException($"publication: {what}: {seen} of {expected} after {timeout}");
     }
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using Ppid.Platform.Database;
 
 namespace Ppid.Classification.Expiry;
 
@@ -19,7 +20,7 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
             NpgsqlConnection? leading = null;
             try
             {
-                leading = await TryLeadAsync(stoppingToken);
+                leading = await PpidDataSource.TryTakeSessionLockAsync(db, LockName, stoppingToken);
                 if (leading is null)
                 {
                     await Task.Delay(options.StandbyRetry, clock, stoppingToken);
@@ -44,27 +45,8 @@ public sealed class ExpiryService(NpgsqlDataSource db, ExpiryScheduler scheduler
             finally
             {
                 // The pool does not reset connections (PpidDataSource): the lock must not go back into it.
-                if (leading is not null) await Ppid.Platform.Database.PpidDataSource.ReleaseSessionAsync(leading);
+                if (leading is not null) await PpidDataSource.ReleaseSessionAsync(leading);
             }
-        }
-    }
-
-    /// <summary>A connection holding the scheduler's lock, or null (the connection given back) when another instance holds it.</summary>
-    private async Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct)
-    {
-        var connection = await db.OpenConnectionAsync(ct);
-        try
-        {
-            await using var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection);
-            take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockName });
-            if ((bool)(await take.ExecuteScalarAsync(ct))!) return connection;
-            await connection.DisposeAsync();
-            return null;
-        }
-        catch
-        {
-            await Ppid.Platform.Database.PpidDataSource.ReleaseSessionAsync(connection); // the lock may have been taken as the answer was lost
-            throw;
         }
     }
 }

@@ -35,6 +35,31 @@ public static class PpidDataSource
     }
 
     /// <summary>
+    /// Leadership among a service's instances: an open connection holding the session advisory lock
+    /// named <paramref name="name"/> (key <c>hashtextextended(name, 0)</c>, so SQL can name it too), or
+    /// null, with the connection given back, while another session holds it. The holder gives the
+    /// connection back through <see cref="ReleaseSessionAsync"/>; if its process dies, the lock ends
+    /// with its connection and another instance takes it.
+    /// </summary>
+    public static async Task<NpgsqlConnection?> TryTakeSessionLockAsync(NpgsqlDataSource dataSource, string name, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await using var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection);
+            take.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            if ((bool)(await take.ExecuteScalarAsync(ct))!) return connection;
+            await connection.DisposeAsync(); // no lock taken: no session state to end
+            return null;
+        }
+        catch
+        {
+            await ReleaseSessionAsync(connection); // the lock may have been taken as the answer was lost
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Gives back a connection that held session state (a session advisory lock, LISTEN): ends it
     /// (<c>pg_advisory_unlock_all()</c>, <c>UNLISTEN *</c>), then closes the connection into the pool.
     /// If that cannot be done on a connection that still looks open, the pool is cleared, which

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Ppid.Platform.Database;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Projections;
 using Ppid.Platform.Telemetry;
@@ -19,6 +18,7 @@ public sealed class ForwarderOptions
     public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How often a standby instance tries to become leader.</summary>
     public TimeSpan StandbyRetry { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Names the checkpoint and the leader's session advisory lock (<see cref="Database.PpidDataSource.TryTakeSessionLockAsync"/>).</summary>
     public string CheckpointName => $"forwarder:{ServiceName}";
 }
 
@@ -46,17 +46,14 @@ public sealed class Forwarder(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var lockKey = LockKey(options.CheckpointName);
         while (!stoppingToken.IsCancellationRequested)
         {
             NpgsqlConnection? leaderConnection = null;
             try
             {
-                leaderConnection = await store.DataSource.OpenConnectionAsync(stoppingToken);
-                if (!await TryLockAsync(leaderConnection, lockKey, stoppingToken))
+                leaderConnection = await PpidDataSource.TryTakeSessionLockAsync(store.DataSource, options.CheckpointName, stoppingToken);
+                if (leaderConnection is null)
                 {
-                    await leaderConnection.DisposeAsync(); // no lock taken: nothing to end
-                    leaderConnection = null;
                     await Task.Delay(options.StandbyRetry, stoppingToken);
                     continue;
                 }
@@ -76,7 +73,8 @@ public sealed class Forwarder(
             finally
             {
                 _isLeader = false;
-                if (leaderConnection is not null) await ReleaseAsync(leaderConnection);
+                // The pool does not reset connections (PpidDataSource): the lock must not go back into it.
+                if (leaderConnection is not null) await PpidDataSource.ReleaseSessionAsync(leaderConnection);
             }
         }
     }
@@ -125,16 +123,4 @@ public sealed class Forwarder(
         }
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, long key, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("select pg_try_advisory_lock($1)", connection);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key });
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    // Unlocks and gives the connection back (the pool does not reset connections: PpidDataSource).
-    private static Task ReleaseAsync(NpgsqlConnection connection) => Database.PpidDataSource.ReleaseSessionAsync(connection);
-
-    /// <summary>A stable 64-bit advisory-lock key for a name.</summary>
-    public static long LockKey(string name) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(name)), 0);
 }

@@ -174,11 +174,8 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         if (!caughtUp) throw new TimeoutException("the effects consumer did not catch up with the store within 60 s");
     }
 
-    private async Task WaitForEffectsAsync(int atLeast, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while ((await f.EffectsAsync()).Count < atLeast && DateTime.UtcNow < deadline) await Task.Delay(100);
-    }
+    // The callers assert on the effects afterwards.
+    private Task<bool> WaitForEffectsAsync(int atLeast, TimeSpan timeout) => Poll.UntilAsync(async () => (await f.EffectsAsync()).Count >= atLeast, timeout);
 
     [Fact]
     public async Task Events_forwarded_while_broker_connections_are_force_closed_arrive_with_exactly_one_effect_each_in_stream_order()
@@ -210,8 +207,7 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         // The checkpoint is written after the broker's confirm, so a consumer can show an effect a
         // moment before the forwarder records it: wait for it, but it must get there.
         var lastAppended = appended.SelectMany(a => a.Events).Max(e => e.GlobalPosition);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while ((await f.CheckpointAsync()).Position < lastAppended && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(async () => (await f.CheckpointAsync()).Position >= lastAppended, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         (await f.CheckpointAsync()).Position.ShouldBeGreaterThanOrEqualTo(lastAppended);
     }
 
@@ -256,8 +252,7 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         var stream = $"account-{Guid.NewGuid():N}";
         var result = await f.Store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream,
             [new(new AccountOpened(stream, "Wayan \"Ω\"", DateTimeOffset.UnixEpoch)), new(new MoneyDeposited(stream, 12.50m, "zakat"))], Meta.For());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (f.Handler.Received.Count(e => e.StreamId == stream) < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(() => Task.FromResult(f.Handler.Received.Count(e => e.StreamId == stream) >= 2), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
 
         var received = f.Handler.Received.Where(e => e.StreamId == stream).OrderBy(e => e.StreamVersion).ToList();
         received.Count.ShouldBe(2);
@@ -300,8 +295,7 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
             effects.ShouldBeUnique();
             effects.ToHashSet().SetEquals(expected).ShouldBeTrue($"{effects.Count} effects for {expected.Count} events");
             // The old leader notices its lost session at its next checkpoint or ping, then stands by.
-            var settle = DateTime.UtcNow.AddSeconds(15);
-            while (!(f.Forwarder.IsLeader ^ standby.IsLeader) && DateTime.UtcNow < settle) await Task.Delay(100);
+            await Poll.UntilAsync(() => Task.FromResult(f.Forwarder.IsLeader ^ standby.IsLeader), TimeSpan.FromSeconds(15));
             (f.Forwarder.IsLeader ^ standby.IsLeader).ShouldBeTrue("exactly one forwarder leads after the failover");
         }
         finally
@@ -318,9 +312,8 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         var healthy = await AppendManyAsync(streams: 2, eventsPerStream: 3);
         var healthyIds = healthy.SelectMany(a => a.Events.Select(e => e.EventId)).ToList();
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await f.Vhost.QueueDepthAsync("test.impatient_error") == 0 || !healthyIds.All(f.Impatient.Attempts.Contains)) && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
+        await Poll.UntilAsync(async () => await f.Vhost.QueueDepthAsync("test.impatient_error") > 0 && healthyIds.All(f.Impatient.Attempts.Contains),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
 
         (await f.Vhost.QueueDepthAsync("test.impatient_error")).ShouldBe(1);
         f.Impatient.Attempts.Count(id => id == poison.Events[0].EventId).ShouldBe(3, "the first delivery and two retries");
@@ -390,14 +383,10 @@ public sealed class ForwardingTests(ForwardingFixture f) : IClassFixture<Forward
         return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetBoolean(1)) : (-1, false);
     }
 
-    private async Task WaitUntilForwardedAsync()
+    private Task<bool> WaitUntilForwardedAsync() => Poll.UntilAsync(async () =>
     {
-        for (var i = 0; i < 100; i++)
-        {
-            await using var cmd = f.Db.DataSource.CreateCommand("select coalesce(max(global_position), 0) from events");
-            var head = (long)(await cmd.ExecuteScalarAsync())!;
-            if ((await f.CheckpointAsync()).Position >= head) return;
-            await Task.Delay(100);
-        }
-    }
+        await using var cmd = f.Db.DataSource.CreateCommand("select coalesce(max(global_position), 0) from events");
+        var head = (long)(await cmd.ExecuteScalarAsync())!;
+        return (await f.CheckpointAsync()).Position >= head;
+    }, TimeSpan.FromSeconds(10));
 }

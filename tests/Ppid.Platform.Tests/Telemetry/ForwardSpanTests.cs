@@ -50,20 +50,15 @@ public sealed class ForwardSpanTests(ForwardingFixture f) : IClassFixture<Forwar
 
     private async Task<StoredEvent> FindAsync(Guid eventId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var read = await f.Store.ReadAllAsync(GlobalCursor.Start, 100_000);
-            if (read.Events.FirstOrDefault(e => e.EventId == eventId) is { } found) return found;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"event {eventId} not readable in commit order");
-            await Task.Delay(50);
-        }
+        StoredEvent? found = null;
+        await Poll.UntilAsync(async () => (found = (await f.Store.ReadAllAsync(GlobalCursor.Start, 100_000)).Events.FirstOrDefault(e => e.EventId == eventId)) is not null,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        return found ?? throw new TimeoutException($"event {eventId} not readable in commit order");
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<T> read, Func<T, bool> done)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!done(read()) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Poll.UntilAsync(() => Task.FromResult(done(read())), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         return read();
     }
 }

@@ -109,8 +109,7 @@ public sealed class TelemetryTests(TelemetryForwardingFixture f) : IClassFixture
         await forwarder.StartAsync(CancellationToken.None);
         try
         {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while ((await gauges.ForwarderLagAsync(CancellationToken.None)).Events > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+            await Poll.UntilAsync(async () => (await gauges.ForwarderLagAsync(CancellationToken.None)).Events == 0, TimeSpan.FromSeconds(30));
         }
         finally
         {
@@ -195,9 +194,5 @@ public sealed class TelemetryTests(TelemetryForwardingFixture f) : IClassFixture
         (await StatusAsync()).ShouldBe(HealthStatus.Healthy, "the forwarder caught up once the broker was back");
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition() && DateTime.UtcNow < deadline) await Task.Delay(100);
-    }
+    private static Task<bool> WaitUntilAsync(Func<Task<bool>> condition) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(60));
 }
