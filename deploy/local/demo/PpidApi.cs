@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -67,12 +68,12 @@ public sealed class PpidApi(HttpClient http, string? key)
     /// </summary>
     public static async Task<T> EventuallyAsync<T>(string what, Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout, CancellationToken ct = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             var result = await attempt();
             if (done(result)) return result;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not reached within {timeout}; last: {result}");
+            if (Stopwatch.GetElapsedTime(started) > timeout) throw new TimeoutException($"{what}: not reached within {timeout}; last: {result}");
             await Task.Delay(200, ct);
         }
     }

@@ -26,6 +26,14 @@ try
     using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
     var key = await ReusableKeyAsync(http, output) ?? await CreateKeyAsync(options["gateway-dll"], tenant);
     var api = new PpidApi(http, key);
+    // The gateway is ready (200, "Degraded") while a service it routes to is still out of rotation, until
+    // its next health probe: wait until it routes to every service ("Healthy"), or the first step is a 503.
+    await PpidApi.EventuallyAsync("the gateway routing to every service", async () =>
+    {
+        using var ready = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+        return await ready.Content.ReadAsStringAsync();
+    }, body => body.Contains("\"status\":\"Healthy\"", StringComparison.Ordinal) && !body.Contains("\"Degraded\"", StringComparison.Ordinal)
+               && !body.Contains("\"Unhealthy\"", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     var editions = await api.ExpectAsync("list editions", HttpMethod.Get, "/api/v1/publication/editions");
     if (editions.Json.GetArrayLength() > 0)
         Console.WriteLine($"[demo] {tenant} already has a published DIP; nothing to seed.");
