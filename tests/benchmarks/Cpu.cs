@@ -47,10 +47,17 @@ internal static class MachineCpu
     /// <summary>The whole machine's busy CPU time (all cores, from /proc/stat: everything but idle and iowait).</summary>
     public static TimeSpan Busy()
     {
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(f => long.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        // user nice system idle iowait irq softirq steal ...
-        var busy = fields.Sum() - fields[3] - fields[4];
-        return TimeSpan.FromSeconds(busy / ClockTicksPerSecond);
+        var fields = Fields();
+        return TimeSpan.FromSeconds((fields.Sum() - fields[3] - fields[4]) / ClockTicksPerSecond);
     }
+
+    /// <summary>
+    /// The CPU time the hypervisor gave to other guests while this machine had work (steal, part of
+    /// <see cref="Busy"/>): capacity this (virtual) machine lost, which no process here used.
+    /// </summary>
+    public static TimeSpan Stolen() => TimeSpan.FromSeconds(Fields()[7] / ClockTicksPerSecond);
+
+    // The "cpu" line: user nice system idle iowait irq softirq steal guest guest_nice.
+    private static long[] Fields() => File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+        .Select(f => long.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }
