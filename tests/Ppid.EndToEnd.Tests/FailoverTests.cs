@@ -239,13 +239,15 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
     private sealed class RegistrationLoad
     {
         private readonly PpidApi _api;
+        private readonly TimeProvider _clock;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task[] _callers;
         private int _retries;
 
-        public RegistrationLoad(PpidApi api, int callers)
+        public RegistrationLoad(PpidApi api, int callers, TimeProvider? clock = null)
         {
             _api = api;
+            _clock = clock ?? TimeProvider.System;
             _callers = [.. Enumerable.Range(0, callers).Select(_ => Task.Run(CallAsync))];
         }
 
@@ -261,7 +263,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
         {
             var accepted = await Poll.UntilAsync(() => Unexpected.IsEmpty
                 ? Task.FromResult(AcceptedCount >= count)
-                : throw new InvalidOperationException("Unexpected answers: " + string.Join("\n", Unexpected)), timeout);
+                : throw new InvalidOperationException("Unexpected answers: " + string.Join("\n", Unexpected)), timeout, clock: _clock);
             if (!accepted) throw new TimeoutException($"{count} registrations not accepted within {timeout} (have {AcceptedCount}, {Retries} retries)");
         }
 
@@ -277,7 +279,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
             {
                 var key = Guid.NewGuid().ToString("N");
                 var item = Sop.Item($"Dokumen uji failover {key[..12]}", "Dokumen yang didaftarkan selama uji failover.", "DINKES", "report", "900.1");
-                var started = Stopwatch.GetTimestamp();
+                var started = _clock.GetTimestamp();
                 while (true)
                 {
                     ApiAnswer? answer = null;
@@ -300,7 +302,7 @@ public sealed class FailoverTests(TwoOfEverything suite, ITestOutputHelper outpu
                         Unexpected.Add($"{key}: {answer}");
                         return;
                     }
-                    if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(90))
+                    if (_clock.GetElapsedTime(started) > TimeSpan.FromSeconds(90))
                     {
                         Unexpected.Add($"{key}: still failing after 90 s; last {answer?.ToString() ?? "no answer"}");
                         return;

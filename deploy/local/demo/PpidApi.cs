@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -66,15 +65,18 @@ public sealed class PpidApi(HttpClient http, string? key)
     /// Asks again until <paramref name="done"/> holds: the services learn of each other's events
     /// asynchronously (RabbitMQ), so a step that depends on another service's effect waits for it.
     /// </summary>
-    public static async Task<T> EventuallyAsync<T>(string what, Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout, CancellationToken ct = default)
+    /// <param name="clock">Times the wait (the system's by default), by elapsed timestamps, so a wall-clock step neither shortens nor stretches it.</param>
+    public static async Task<T> EventuallyAsync<T>(string what, Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout,
+        TimeProvider? clock = null, CancellationToken ct = default)
     {
-        var started = Stopwatch.GetTimestamp();
+        clock ??= TimeProvider.System;
+        var started = clock.GetTimestamp();
         while (true)
         {
             var result = await attempt();
             if (done(result)) return result;
-            if (Stopwatch.GetElapsedTime(started) > timeout) throw new TimeoutException($"{what}: not reached within {timeout}; last: {result}");
-            await Task.Delay(200, ct);
+            if (clock.GetElapsedTime(started) > timeout) throw new TimeoutException($"{what}: not reached within {timeout}; last: {result}");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, ct);
         }
     }
 }

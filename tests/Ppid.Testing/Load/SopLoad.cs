@@ -86,6 +86,7 @@ public sealed class SopLoad
     private readonly HttpClient _http;
     private readonly SopLoadOptions _options;
     private readonly Pacer _pacer;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, ConcurrentBag<double>> _latency = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<double> _toPublic = [];
     private readonly ConcurrentBag<double> _toArchived = [];
@@ -97,12 +98,15 @@ public sealed class SopLoad
     private long _accepted;
     private long _attempts;
 
-    public SopLoad(HttpClient gateway, IReadOnlyList<LoadTenant> tenants, SopLoadOptions options)
+    /// <param name="clock">Paces the commands and times every figure (the system's by default, whose UTC time is the
+    /// services' clock too: <see cref="PublicSighting"/> times are compared with their records).</param>
+    public SopLoad(HttpClient gateway, IReadOnlyList<LoadTenant> tenants, SopLoadOptions options, TimeProvider? clock = null)
     {
         _http = gateway;
         Tenants = tenants;
         _options = options;
-        _pacer = new Pacer(options.CommandsPerSecond);
+        _clock = clock ?? TimeProvider.System;
+        _pacer = new Pacer(options.CommandsPerSecond, _clock);
     }
 
     public IReadOnlyList<LoadTenant> Tenants { get; }
@@ -140,12 +144,12 @@ public sealed class SopLoad
     /// <summary>Runs every tenant's rounds to the end (or until <paramref name="ct"/>), then waits for the visibility watchers.</summary>
     public async Task<SopLoadResult> RunAsync(CancellationToken ct = default)
     {
-        var clock = Stopwatch.StartNew();
+        var started = _clock.GetTimestamp();
         await Task.WhenAll(Tenants.Select(t => Task.Run(() => RunTenantAsync(t, ct), ct)));
-        var commandsTook = clock.Elapsed;
+        var commandsTook = _clock.GetElapsedTime(started);
         await Task.WhenAll(_watchers);
         return new SopLoadResult(
-            _options, commandsTook, clock.Elapsed, AcceptedCommands, Interlocked.Read(ref _attempts),
+            _options, commandsTook, _clock.GetElapsedTime(started), AcceptedCommands, Interlocked.Read(ref _attempts),
             _latency.ToDictionary(kv => kv.Key, kv => new Distribution(kv.Value), StringComparer.Ordinal),
             new Distribution(_latency.Values.SelectMany(v => v)),
             new Distribution(_toPublic), new Distribution(_toArchived), new Distribution(_toEdition), new Distribution(_editionToArchived),
@@ -191,7 +195,7 @@ public sealed class SopLoad
         var ratifiedAt = await Task.WhenAll(items.Select((item, i) => ClassifyAsync(tenant, api, item, categories[i], $"{tag} #{first + i + 1}", ct)));
 
         // The edition: once publication's draft holds every item of the round (each arrives by RabbitMQ).
-        var deadline = Stopwatch.GetTimestamp() + (long)(_options.VisibilityPatience.TotalSeconds * Stopwatch.Frequency);
+        var deadline = _clock.GetTimestamp() + (long)(_options.VisibilityPatience.TotalSeconds * _clock.TimestampFrequency);
         while (true)
         {
             var draft = await api.GetAsync("/api/v1/publication/draft", PpidOfficer, ct);
@@ -201,16 +205,16 @@ public sealed class SopLoad
                     .Select(e => e.GetProperty("itemId").GetGuid()).ToHashSet();
                 if (items.All(listed.Contains)) break;
             }
-            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"{tag}: publication's draft did not hold the round within {_options.VisibilityPatience}; last {draft}");
-            await Task.Delay(20, ct);
+            if (_clock.GetTimestamp() > deadline) throw new TimeoutException($"{tag}: publication's draft did not hold the round within {_options.VisibilityPatience}; last {draft}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, ct);
         }
         var edition = await CommandAsync(tenant, api, "publish edition", "publication.edition-published.v1", HttpMethod.Post, "/api/v1/publication/editions",
             new JsonObject(), PpidOfficer, null, ct);
-        var published = Stopwatch.GetTimestamp();
+        var published = _clock.GetTimestamp();
         var number = edition.Json.GetProperty("number").GetInt32();
         tenant.Editions.Add(number);
         foreach (var (at, i) in ratifiedAt.Select((at, i) => (at, i)).Where(x => categories[x.i] != "serta-merta"))
-            _toEdition.Add(Stopwatch.GetElapsedTime(at, published).TotalMilliseconds);
+            _toEdition.Add(_clock.GetElapsedTime(at, published).TotalMilliseconds);
         Watch($"{tag} edition {number} archived", published, _editionToArchived, 20,
             async () => (await api.GetAsync("/api/v1/archive/editions", Auditor, ct)) is { Status: HttpStatusCode.OK } a
                         && a.Json.EnumerateArray().Any(e => e.GetProperty("number").GetInt32() == number), ct);
@@ -226,7 +230,7 @@ public sealed class SopLoad
         return id;
     }
 
-    /// <summary>Proposal to ratification; answers when the ratification was answered (a Stopwatch timestamp).</summary>
+    /// <summary>Proposal to ratification; answers when the ratification was answered (a timestamp of the load's clock).</summary>
     private async Task<long> ClassifyAsync(LoadTenant tenant, PpidApi api, Guid item, string category, string name, CancellationToken ct)
     {
         const string classifications = "/api/v1/classification/classifications";
@@ -243,8 +247,8 @@ public sealed class SopLoad
         await Step("meeting", "classification.coordination-meeting-recorded.v1", "meeting", Sop.Meeting(), PpidOfficer);
         await Step("determine", "classification.classification-determined.v1", "determination", Sop.Determination($"188.4/{name}/PPID"), PpidOfficer);
         await Step("ratify", "classification.classification-ratified.v1", "ratification", new JsonObject(), Atasan);
-        var ratified = Stopwatch.GetTimestamp();
-        var ratifiedAt = DateTimeOffset.UtcNow;
+        var ratified = _clock.GetTimestamp();
+        var ratifiedAt = _clock.GetUtcNow();
 
         if (category == "serta-merta")
         {
@@ -252,7 +256,7 @@ public sealed class SopLoad
             var publicSite = new PpidApi(_http, key: null);
             Watch($"{name} on the public page", ratified, _toPublic, 10,
                 async () => (await publicSite.GetAsync($"/{tenant.Name}/dip/item/{item}", ct: ct)).Status == HttpStatusCode.OK, ct,
-                (polls, askedAt) => _sightings.Add(new PublicSighting(item, ratifiedAt, polls, askedAt, DateTimeOffset.UtcNow)));
+                (polls, askedAt) => _sightings.Add(new PublicSighting(item, ratifiedAt, polls, askedAt, _clock.GetUtcNow())));
             Watch($"{name} archived", ratified, _toArchived, 50,
                 async () => (await api.GetAsync($"/api/v1/archive/audit/items/{item}/history", Auditor, ct)) is { Status: HttpStatusCode.OK } a
                             && a.Body.Contains("publication.entry-published", StringComparison.Ordinal), ct);
@@ -299,12 +303,12 @@ public sealed class SopLoad
         // only then may the accepted answer be a replay of the stored one.
         var outcomeUnknown = false;
         var refused = false;
-        var giveUp = Stopwatch.GetTimestamp() + (long)(_options.CommandPatience.TotalSeconds * Stopwatch.Frequency);
+        var giveUp = _clock.GetTimestamp() + (long)(_options.CommandPatience.TotalSeconds * _clock.TimestampFrequency);
         while (true)
         {
             await _pacer.WaitAsync(ct);
             Interlocked.Increment(ref _attempts);
-            var sent = Stopwatch.GetTimestamp();
+            var sent = _clock.GetTimestamp();
             ApiAnswer? answer = null;
             string? failure = null;
             try
@@ -320,7 +324,7 @@ public sealed class SopLoad
             }
             if (answer is { Status: >= HttpStatusCode.OK and < HttpStatusCode.Ambiguous })
             {
-                _latency.GetOrAdd(command, _ => []).Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                _latency.GetOrAdd(command, _ => []).Add(_clock.GetElapsedTime(sent).TotalMilliseconds);
                 Interlocked.Increment(ref _accepted);
                 tenant.AcceptedByEventType.AddOrUpdate(eventType, 1, (_, n) => n + 1);
                 if (answer.Replayed && refused && !outcomeUnknown)
@@ -337,21 +341,21 @@ public sealed class SopLoad
             }
             else
                 throw new UnexpectedAnswerException($"{tenant.Name}: {command} {path}", answer);
-            if (Stopwatch.GetTimestamp() > giveUp)
+            if (_clock.GetTimestamp() > giveUp)
                 throw new CommandGaveUpException($"{tenant.Name}: {command} {path} still not accepted after {_options.CommandPatience}; last {answer?.ToString() ?? failure}");
-            await Task.Delay(answer is null || (int)answer.Status >= 500 ? 200 : 20, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(answer is null || (int)answer.Status >= 500 ? 200 : 20), _clock, ct);
         }
     }
 
-    private static Refusal Refused(string command, ApiAnswer? answer, string? failure)
+    private Refusal Refused(string command, ApiAnswer? answer, string? failure)
     {
-        if (answer is null) return new Refusal(DateTimeOffset.UtcNow, command, null, null, false, failure ?? "no answer");
+        if (answer is null) return new Refusal(_clock.GetUtcNow(), command, null, null, false, failure ?? "no answer");
         var isProblem = answer.ContentType == "application/problem+json";
         string? type = null;
         if (isProblem)
             try { type = answer.Json.TryGetProperty("type", out var t) ? t.GetString() : null; }
             catch (System.Text.Json.JsonException) { isProblem = false; }
-        return new Refusal(DateTimeOffset.UtcNow, command, (int)answer.Status, type, isProblem, answer.Body.Length > 300 ? answer.Body[..300] : answer.Body);
+        return new Refusal(_clock.GetUtcNow(), command, (int)answer.Status, type, isProblem, answer.Body.Length > 300 ? answer.Body[..300] : answer.Body);
     }
 
     /// <summary>
@@ -362,15 +366,15 @@ public sealed class SopLoad
         Action<int, DateTimeOffset>? onSeen = null) =>
         _watchers.Add(Task.Run(async () =>
         {
-            var giveUp = from + (long)(_options.VisibilityPatience.TotalSeconds * Stopwatch.Frequency);
+            var giveUp = from + (long)(_options.VisibilityPatience.TotalSeconds * _clock.TimestampFrequency);
             for (var polls = 1; !ct.IsCancellationRequested; polls++)
             {
-                var askedAt = DateTimeOffset.UtcNow;
+                var askedAt = _clock.GetUtcNow();
                 try
                 {
                     if (await seen())
                     {
-                        samples.Add(Stopwatch.GetElapsedTime(from).TotalMilliseconds);
+                        samples.Add(_clock.GetElapsedTime(from).TotalMilliseconds);
                         onSeen?.Invoke(polls, askedAt);
                         return;
                     }
@@ -379,21 +383,21 @@ public sealed class SopLoad
                 {
                     // The service may be down for a fault; keep looking until the patience runs out.
                 }
-                if (Stopwatch.GetTimestamp() > giveUp)
+                if (_clock.GetTimestamp() > giveUp)
                 {
                     _notSeen.Add($"{what}: not seen within {_options.VisibilityPatience}");
                     return;
                 }
-                await Task.Delay(everyMs, ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(everyMs), _clock, ct);
             }
         }, ct));
 
     /// <summary>Spaces commands evenly at a rate across every caller (0 = no pacing).</summary>
-    private sealed class Pacer(double perSecond)
+    private sealed class Pacer(double perSecond, TimeProvider clock)
     {
-        private readonly long _interval = perSecond > 0 ? (long)(Stopwatch.Frequency / perSecond) : 0;
+        private readonly long _interval = perSecond > 0 ? (long)(clock.TimestampFrequency / perSecond) : 0;
         private readonly Lock _gate = new();
-        private long _next = Stopwatch.GetTimestamp();
+        private long _next = clock.GetTimestamp();
 
         public Task WaitAsync(CancellationToken ct)
         {
@@ -401,12 +405,12 @@ public sealed class SopLoad
             long due, now;
             lock (_gate)
             {
-                now = Stopwatch.GetTimestamp();
+                now = clock.GetTimestamp();
                 // A pacer that fell behind (callers were all waiting for answers) does not burst to catch up.
                 due = Math.Max(now, _next);
                 _next = due + _interval;
             }
-            return due <= now ? Task.CompletedTask : Task.Delay(Stopwatch.GetElapsedTime(now, due), ct);
+            return due <= now ? Task.CompletedTask : Task.Delay(clock.GetElapsedTime(now, due), clock, ct);
         }
     }
 }

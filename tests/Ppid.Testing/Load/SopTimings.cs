@@ -17,8 +17,8 @@ public sealed record ServerSideTimings(Distribution RatificationToPublic, Distri
 /// figure starts at the ratification's answer and ends when the answering poll came back, so
 /// <c>ClientFigure = Forwarding + Consuming + Committing + PollWait + PollTrip − RatifiedToAnswered</c>
 /// (the client starts counting RatifiedToAnswered after the event was recorded). The two commit stages are
-/// null unless PostgreSQL tracks commit timestamps (<c>track_commit_timestamp = on</c>); Committing is then part
-/// of PollWait.
+/// null unless PostgreSQL tracks commit timestamps (<c>track_commit_timestamp = on</c>); without them, PollWait
+/// starts at the EntryPublished event and so includes its commit.
 /// </summary>
 /// <param name="RatifiedToAnswered">Ratified event recorded → the client had the ratification's answer (the classification transaction's rest, its commit, the way back).</param>
 /// <param name="RatificationCommitting">Ratified event recorded → classification's transaction committed (part of Forwarding).</param>
