@@ -152,21 +152,39 @@ public static class OsCommand
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(20000, 32000);
-            if (taken.Contains(port)) continue;
-            try
-            {
-                // Any address: a port bound on 0.0.0.0 by someone else is taken for 127.0.0.1 too.
-                using var listener = new TcpListener(IPAddress.Any, port);
-                listener.Start();
-                taken.Add(port);
-                return port;
-            }
-            catch (SocketException)
-            {
-                // In use: try another.
-            }
+            if (taken.Contains(port) || !CanListenOn(port)) continue;
+            taken.Add(port);
+            return port;
         }
         throw new InvalidOperationException("No free TCP port found between 20000 and 32000.");
+    }
+
+    /// <summary>Whether a listener could bind <paramref name="port"/> now (on any address: a port bound on 0.0.0.0 by someone else is taken for 127.0.0.1 too).</summary>
+    public static bool CanListenOn(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The sockets on local port <paramref name="port"/> with their owning processes (<c>ss -tanp</c>), for a failure message.</summary>
+    public static async Task<string> SocketsOnAsync(int port)
+    {
+        try
+        {
+            return (await RunAsync("ss", ["-tanp", $"sport = :{port}"], TimeSpan.FromSeconds(10))).Output;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"(ss could not run: {e.Message})";
+        }
     }
 
     public static string Tail(string path, int lines)

@@ -100,28 +100,27 @@ public sealed class ServiceProcess : IAsyncDisposable
         return info;
     }
 
-    /// <summary>Waits for <c>/health/ready</c> (wall-clock deadline: a real process starts in real time); fails with the last answer and the log's tail.</summary>
+    /// <summary>Waits for <c>/health/ready</c> (a real process starts in real time: the system clock's elapsed time); fails with the last answer and the log's tail.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(3) };
-        var waited = Stopwatch.StartNew();
         var last = "no answer";
-        while (waited.Elapsed < timeout)
+        var ready = await Poll.UntilAsync(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} during start-up:\n{Tail()}");
             try
             {
                 using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.IsSuccessStatusCode) return;
+                if (response.IsSuccessStatusCode) return true;
                 last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 last = e.Message;
             }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"{Name} not ready after {timeout}: {last}\n{Tail()}");
+            return false;
+        }, timeout, TimeSpan.FromMilliseconds(250));
+        if (!ready) throw new TimeoutException($"{Name} not ready after {timeout}: {last}\n{Tail()}");
     }
 
     /// <summary>CPU time the process has used so far (utime + stime).</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 using Ppid.Testing;
@@ -175,9 +173,7 @@ public sealed class PrivateRabbitMqTests(PrivateRabbitMqNode fixture) : IClassFi
         (await _node.CtlAsync("-q", "list_vhosts", "name")).Split('\n').ShouldContain(vhost.Name);
         await vhost.CloseAllConnectionsAsync(); // rabbitmqctl -n <private node> close_all_connections
 
-        var waited = Stopwatch.StartNew();
-        while (connection.IsOpen && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(100);
-        connection.IsOpen.ShouldBeFalse();
+        (await Poll.UntilAsync(() => Task.FromResult(!connection.IsOpen), TimeSpan.FromSeconds(10))).ShouldBeTrue("the connection is still open");
     }
 
     private static async Task<IConnection> ConnectAsync(Uri uri, CancellationToken ct = default)
@@ -210,10 +206,12 @@ public sealed class PrivateServersDisposalTests
         OsCommand.IsRunning(beamPid).ShouldBeFalse();
         Directory.Exists(postgres.Directory).ShouldBeFalse();
         Directory.Exists(rabbit.Directory).ShouldBeFalse();
+        // A killed server's accepted connections can linger in the kernel for a moment (FIN_WAIT after
+        // the process is gone) and keep its port from being bound: each must come free, soon.
         foreach (var port in new[] { postgres.Port, rabbit.AmqpPort, rabbit.ManagementPort, rabbit.DistributionPort })
         {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            Should.NotThrow(listener.Start, $"port {port} is still taken");
+            var free = await Poll.UntilAsync(() => Task.FromResult(OsCommand.CanListenOn(port)), TimeSpan.FromSeconds(30));
+            free.ShouldBeTrue($"port {port} is still taken 30 s after disposal:\n{await OsCommand.SocketsOnAsync(port)}");
         }
         await Should.ThrowAsync<ObjectDisposedException>(() => postgres.StartAgainAsync());
         starting.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(180));
