@@ -211,8 +211,43 @@ public sealed class EventStore(
         var events = atInstant is { } instant
             ? await ReadStreamAsOfAsync(streamId, instant, ct)
             : await ReadStreamAsync(streamId, 1, atVersion ?? long.MaxValue, ct);
-        if (events.Count == 0) return null;
         if (atInstant is not null && atVersion is { } cap) events = events.Where(e => e.StreamVersion <= cap).ToList();
+        return Fold(events, initial, evolve);
+    }
+
+    /// <summary>
+    /// Locks the stream's row until <paramref name="tx"/> ends (every append locks it too, so the stream
+    /// cannot change until then) and folds the stream as committed once the lock is held; null when the
+    /// stream has no event. One round trip: a batch of the lock and the read. The read is a statement of
+    /// its own, and under read committed each statement takes its snapshot when the server starts it
+    /// (at its Bind, which the server handles after the lock's Execute has returned), so it sees what an
+    /// append the lock waited for committed. The caller decides and appends in the same transaction: no
+    /// second connection, and the row lock (with the transaction id it assigns, which holds back the
+    /// forwarder's commit-order horizon) lasts as short a time as it can.
+    /// </summary>
+    public async Task<Loaded<TState>?> LockAndLoadAsync<TState>(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, TState initial,
+        Func<TState, object, TState> evolve, CancellationToken ct = default)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("select version from streams where id = $1 for update") { Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } } },
+                new NpgsqlBatchCommand($"select {Columns} from events where stream_id = $1 order by stream_version") { Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } } },
+            },
+        };
+        var stored = new List<StoredEvent>();
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct); // past the lock's row
+            while (await reader.ReadAsync(ct)) stored.Add(ReadStored(reader));
+        }
+        return Fold(stored.Select(Decode).ToList(), initial, evolve);
+    }
+
+    private static Loaded<TState>? Fold<TState>(IReadOnlyList<RecordedEvent> events, TState initial, Func<TState, object, TState> evolve)
+    {
+        if (events.Count == 0) return null;
         var state = initial;
         foreach (var e in events) state = evolve(state, e.Data);
         return new Loaded<TState>(state, events[^1].StreamVersion, events[^1].Stored.Tenant);

@@ -25,19 +25,18 @@ public static class CycleCommands
     }
 
     /// <summary>
-    /// Locks the cycle's stream row until the transaction ends, then loads the cycle as committed. Every
-    /// append to the stream locks that row too, so nothing changes the cycle between this load and the
-    /// caller's append: concurrent commands on one cycle queue instead of failing with a version conflict.
+    /// Locks the cycle's stream row until the transaction ends and loads the cycle as committed, on the
+    /// transaction's own connection (<see cref="EventStore.LockAndLoadAsync"/>). Every append to the
+    /// stream locks that row too, so nothing changes the cycle between this load and the caller's
+    /// append: concurrent commands on one cycle queue instead of failing with a version conflict.
     /// </summary>
     public static async Task<Loaded<Cycle>> LockAndLoadAsync(EventStore store, NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, Guid cycleId,
         CancellationToken ct)
     {
-        await using (var cmd = new NpgsqlCommand("select version from streams where id = $1 for update", connection, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Cycle.StreamId(cycleId) });
-            await cmd.ExecuteScalarAsync(ct);
-        }
-        return await store.LoadCycleAsync(tenant, cycleId, ct) ?? throw new InvalidOperationException($"Update cycle {cycleId} vanished.");
+        var loaded = await store.LockAndLoadAsync(connection, tx, Cycle.StreamId(cycleId), Cycle.Initial, Cycle.Evolve, ct);
+        return loaded is not null && string.Equals(loaded.Tenant, tenant, StringComparison.Ordinal)
+            ? loaded
+            : throw new InvalidOperationException($"Update cycle {cycleId} vanished.");
     }
 
     /// <summary>

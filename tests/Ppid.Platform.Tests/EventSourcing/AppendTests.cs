@@ -27,6 +27,45 @@ public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStor
         (await store.GetStreamAsync(stream))!.Version.ShouldBe(2);
     }
 
+    private static IReadOnlyList<object> Collect(IReadOnlyList<object> events, object e) => [.. events, e];
+
+    [Fact]
+    public async Task Lock_and_load_waits_for_an_open_append_to_the_stream_and_then_reads_what_it_committed()
+    {
+        var store = db.Store();
+        var stream = NewStream();
+        await store.AppendAsync(stream, "test.account", ExpectedVersion.NoStream, [new(new AccountOpened(stream, "Siti", DateTimeOffset.UnixEpoch))], Meta.For());
+        await using var writer = await db.DataSource.OpenConnectionAsync();
+        await using var writing = await writer.BeginTransactionAsync();
+        await store.AppendAsync(writer, writing, stream, "test.account", ExpectedVersion.Exactly(1), [new EventData(new MoneyDeposited(stream, 5))], Meta.For());
+
+        await using var locker = await db.DataSource.OpenConnectionAsync();
+        await using var locking = await locker.BeginTransactionAsync();
+        var loading = store.LockAndLoadAsync(locker, locking, stream, (IReadOnlyList<object>)[], Collect);
+        (await Task.WhenAny(loading, Task.Delay(TimeSpan.FromMilliseconds(500)))).ShouldNotBe(loading, "the load did not wait for the open append's lock");
+
+        await writing.CommitAsync();
+        var loaded = (await loading.WaitAsync(TimeSpan.FromSeconds(10)))!;
+        // A snapshot taken before the lock was granted would miss the deposit and answer version 1.
+        loaded.Version.ShouldBe(2);
+        loaded.State.ShouldBe([new AccountOpened(stream, "Siti", DateTimeOffset.UnixEpoch), new MoneyDeposited(stream, 5)]);
+        loaded.Tenant.ShouldBe("tenant-a");
+
+        // The lock holds until the transaction ends: an append from elsewhere waits for it.
+        var appending = store.AppendAsync(stream, "test.account", ExpectedVersion.Exactly(2), [new(new MoneyDeposited(stream, 7))], Meta.For());
+        (await Task.WhenAny(appending, Task.Delay(TimeSpan.FromMilliseconds(500)))).ShouldNotBe(appending, "an append did not wait for the lock");
+        await locking.CommitAsync();
+        (await appending.WaitAsync(TimeSpan.FromSeconds(10))).StreamVersion.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Lock_and_load_of_a_stream_that_does_not_exist_is_null()
+    {
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        (await db.Store().LockAndLoadAsync(connection, tx, NewStream(), (IReadOnlyList<object>)[], Collect)).ShouldBeNull();
+    }
+
     [Fact]
     public async Task An_append_watch_sees_appends_into_the_callers_transaction_made_in_awaited_calls_and_nothing_else()
     {
