@@ -44,14 +44,10 @@ public sealed class EventNotifications(NpgsqlDataSource dataSource, ILogger<Even
     /// <summary>Waits for a wake-up taken earlier with <see cref="NextWakeUp"/>, at most <paramref name="timeout"/>.</summary>
     public static async Task WaitAsync(Task wakeUp, TimeSpan timeout, CancellationToken ct)
     {
-        try
-        {
-            await wakeUp.WaitAsync(timeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            // Fallback polling: read again anyway.
-        }
+        // A timeout is the fallback poll (read again anyway), not a failure: no exception for it
+        // (every idle reader met one per poll interval).
+        await wakeUp.WaitAsync(timeout, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ct.ThrowIfCancellationRequested();
     }
 
     private async Task ListenAsync(CancellationToken ct)
