@@ -1,3 +1,4 @@
+using Ppid.Demo;
 using Ppid.Testing;
 
 namespace Ppid.Platform.Tests;
@@ -29,5 +30,17 @@ public sealed class PollTests
         var checks = 0;
         (await Poll.UntilAsync(() => Task.FromResult(++checks == 2), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(1))).ShouldBeTrue();
         checks.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_shared_clients_wait_gives_up_by_the_same_loop_naming_what_it_waited_for_and_the_last_answer()
+    {
+        var answers = 0;
+        var timeout = await Should.ThrowAsync<TimeoutException>(() =>
+            PpidApi.EventuallyAsync("the public page", () => Task.FromResult($"404 #{++answers}"), a => a.StartsWith("200"), TimeSpan.FromSeconds(25), new JumpingClock()));
+
+        answers.ShouldBe(3);
+        timeout.Message.ShouldContain("the public page");
+        timeout.Message.ShouldContain("last: 404 #3");
     }
 }

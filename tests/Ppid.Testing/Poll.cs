@@ -1,3 +1,5 @@
+using Ppid.Demo;
+
 namespace Ppid.Testing;
 
 /// <summary>
@@ -11,15 +13,6 @@ public static class Poll
     /// Checks <paramref name="condition"/> every <paramref name="every"/> (100 ms by default) until it
     /// holds or <paramref name="timeout"/> has passed; answers whether it held. The caller asserts.
     /// </summary>
-    public static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? every = null, TimeProvider? clock = null)
-    {
-        clock ??= TimeProvider.System;
-        var started = clock.GetTimestamp();
-        while (true)
-        {
-            if (await condition()) return true;
-            if (clock.GetElapsedTime(started) >= timeout) return false;
-            await Task.Delay(every ?? TimeSpan.FromMilliseconds(100), clock);
-        }
-    }
+    public static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? every = null, TimeProvider? clock = null) =>
+        (await PpidApi.PollAsync(condition, held => held, timeout, every ?? TimeSpan.FromMilliseconds(100), clock)).Done;
 }

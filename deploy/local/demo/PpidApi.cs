@@ -69,14 +69,28 @@ public sealed class PpidApi(HttpClient http, string? key)
     public static async Task<T> EventuallyAsync<T>(string what, Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout,
         TimeProvider? clock = null, CancellationToken ct = default)
     {
+        var (last, reached) = await PollAsync(attempt, done, timeout, TimeSpan.FromMilliseconds(200), clock, ct);
+        return reached ? last : throw new TimeoutException($"{what}: not reached within {timeout}; last: {last}");
+    }
+
+    /// <summary>
+    /// The one wait loop of the demo and the tests (Ppid.Testing's <c>Poll</c> uses it too): calls
+    /// <paramref name="attempt"/> every <paramref name="every"/> until <paramref name="done"/> holds or
+    /// <paramref name="timeout"/> has passed (by elapsed timestamps of <paramref name="clock"/>, the
+    /// system's by default, so a wall-clock step neither shortens nor stretches it); answers the last
+    /// result and whether it was done.
+    /// </summary>
+    public static async Task<(T Last, bool Done)> PollAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout, TimeSpan every,
+        TimeProvider? clock = null, CancellationToken ct = default)
+    {
         clock ??= TimeProvider.System;
         var started = clock.GetTimestamp();
         while (true)
         {
             var result = await attempt();
-            if (done(result)) return result;
-            if (clock.GetElapsedTime(started) > timeout) throw new TimeoutException($"{what}: not reached within {timeout}; last: {result}");
-            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, ct);
+            if (done(result)) return (result, true);
+            if (clock.GetElapsedTime(started) >= timeout) return (result, false);
+            await Task.Delay(every, clock, ct);
         }
     }
 }
