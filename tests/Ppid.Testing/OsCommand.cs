@@ -181,7 +181,7 @@ public static class OsCommand
         {
             return (await RunAsync("ss", ["-tanp", $"sport = :{port}"], TimeSpan.FromSeconds(10))).Output;
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
         {
             return $"(ss could not run: {e.Message})";
         }

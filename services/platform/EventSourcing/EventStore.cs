@@ -223,7 +223,9 @@ public sealed class EventStore(
     /// (at its Bind, which the server handles after the lock's Execute has returned), so it sees what an
     /// append the lock waited for committed. The caller decides and appends in the same transaction: no
     /// second connection, and the row lock (with the transaction id it assigns, which holds back the
-    /// forwarder's commit-order horizon) lasts as short a time as it can.
+    /// forwarder's commit-order horizon) lasts as short a time as it can. Read committed only (the
+    /// store's transactions are): under repeatable read the lock would fail with a serialization error
+    /// rather than wait. A stream that an open transaction is creating has no row to wait for yet: null.
     /// </summary>
     public async Task<Loaded<TState>?> LockAndLoadAsync<TState>(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, TState initial,
         Func<TState, object, TState> evolve, CancellationToken ct = default)

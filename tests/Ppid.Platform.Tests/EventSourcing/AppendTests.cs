@@ -1,5 +1,6 @@
 using Npgsql;
 using Ppid.Platform.EventSourcing;
+using Ppid.Testing;
 
 namespace Ppid.Platform.Tests.EventSourcing;
 
@@ -42,7 +43,10 @@ public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStor
         await using var locker = await db.DataSource.OpenConnectionAsync();
         await using var locking = await locker.BeginTransactionAsync();
         var loading = store.LockAndLoadAsync(locker, locking, stream, (IReadOnlyList<object>)[], Collect);
-        (await Task.WhenAny(loading, Task.Delay(TimeSpan.FromMilliseconds(500)))).ShouldNotBe(loading, "the load did not wait for the open append's lock");
+        // The race is real only once the load waits on the row lock: see it waiting before the append commits.
+        (await Poll.UntilAsync(() => WaitsOnALockAsync(locker.ProcessID), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)))
+            .ShouldBeTrue("the load never waited for the open append's lock");
+        loading.IsCompleted.ShouldBeFalse();
 
         await writing.CommitAsync();
         var loaded = (await loading.WaitAsync(TimeSpan.FromSeconds(10)))!;
@@ -56,6 +60,13 @@ public sealed class AppendTests(EventStoreDatabase db) : IClassFixture<EventStor
         (await Task.WhenAny(appending, Task.Delay(TimeSpan.FromMilliseconds(500)))).ShouldNotBe(appending, "an append did not wait for the lock");
         await locking.CommitAsync();
         (await appending.WaitAsync(TimeSpan.FromSeconds(10))).StreamVersion.ShouldBe(3);
+    }
+
+    private async Task<bool> WaitsOnALockAsync(int backend)
+    {
+        await using var cmd = db.DataSource.CreateCommand("select wait_event_type = 'Lock' from pg_stat_activity where pid = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = backend });
+        return await cmd.ExecuteScalarAsync() is true;
     }
 
     [Fact]

@@ -138,7 +138,8 @@ public class ForwardingFixture : IAsyncLifetime
     public async Task<GlobalCursor> HeadCursorAsync()
     {
         await using var cmd = Db.DataSource.CreateCommand(
-            "select transaction_id::text, global_position from events order by transaction_id desc, global_position desc limit 1");
+            // The text column gets its own name: "order by transaction_id" would sort the text ("999" > "1000").
+            "select transaction_id::text as xid_text, global_position from events order by events.transaction_id desc, events.global_position desc limit 1");
         await using var reader = await cmd.ExecuteReaderAsync();
         return await reader.ReadAsync() ? new GlobalCursor(ulong.Parse(reader.GetString(0)), reader.GetInt64(1)) : GlobalCursor.Start;
     }
