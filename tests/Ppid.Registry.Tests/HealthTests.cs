@@ -32,3 +32,22 @@ public sealed class ReadinessTests
         }
     }
 }
+
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void A_consumer_concurrency_below_one_stops_the_service_at_start_naming_the_setting(string value)
+    {
+        using var factory = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=never_opened");
+            b.UseSetting("ConnectionStrings:RabbitMq", "amqp://nobody@127.0.0.1:1/");
+            b.UseSetting("Platform:ConsumerConcurrency", value);
+        });
+        var refused = Should.Throw<InvalidOperationException>(() => factory.CreateClient());
+        refused.Message.ShouldContain("Platform:ConsumerConcurrency must be at least 1");
+        refused.Message.ShouldContain(value);
+    }
+}

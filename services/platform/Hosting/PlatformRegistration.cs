@@ -53,6 +53,9 @@ public static class PlatformRegistration
     {
         var postgres = builder.Configuration.GetRequiredConnectionString("Postgres");
         var rabbit = new Uri(builder.Configuration.GetRequiredConnectionString("RabbitMq"));
+        var consumerConcurrency = builder.Configuration.GetValue("Platform:ConsumerConcurrency", BusConfiguration.DefaultConcurrency);
+        if (consumerConcurrency < 1)
+            throw new InvalidOperationException($"Platform:ConsumerConcurrency must be at least 1 (messages each queue's consumer applies at once), got {consumerConcurrency}.");
         var services = builder.Services;
         var migrations = new[] { PlatformMigrations.EventStore }.Concat(options.Migrations).ToArray();
 
@@ -97,7 +100,7 @@ public static class PlatformRegistration
         services.AddMassTransit(x => x.UsingRabbitMq((context, cfg) =>
         {
             BusConfiguration.ConfigureHost(cfg, rabbit);
-            BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions);
+            BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions, consumerConcurrency);
         }));
         services.AddHostedService(sp => new BusWatchdog(sp.GetRequiredService<IBusControl>(), ct => BrokerProbe.CanConnectAsync(rabbit, ct),
             _ =>

@@ -43,9 +43,20 @@ public static class BusConfiguration
         });
     }
 
+    /// <summary>
+    /// Messages each receive endpoint applies at once (<c>Platform:ConsumerConcurrency</c>). Four, not
+    /// MassTransit's usual 16: on the two-core machine of docs/benchmarks.md, 16 let a burst (an edition
+    /// of each of 100 tenants archived at once) take every core and queue the serta-merta path behind it;
+    /// with 4 the ratification → public p99 fell from 166–333 ms to 66–68 ms in paired runs, commands and
+    /// archiving got faster too, and 2 let the archive fall behind.
+    /// </summary>
+    public const int DefaultConcurrency = 4;
+
     /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
-    public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions)
+    public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,
+        int concurrency = DefaultConcurrency)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         foreach (var subscription in subscriptions)
         {
             var eventTypes = subscription.StreamTypes.SelectMany(types.OfStreamType).ToList();
@@ -56,7 +67,7 @@ public static class BusConfiguration
             {
                 e.SetQuorumQueue();
                 e.PrefetchCount = 64;
-                e.ConcurrentMessageLimit = 16;
+                e.ConcurrentMessageLimit = concurrency;
                 // Transient failures (database restart, deadlock) pass with retries; a message that keeps
                 // failing goes to the queue's _error queue for an operator. Order needs no retry (see InboxConsumer).
                 e.UseMessageRetry(r =>
