@@ -56,7 +56,6 @@ public static class BusConfiguration
     public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,
         int concurrency = DefaultConcurrency)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         foreach (var subscription in subscriptions)
         {
             var eventTypes = subscription.StreamTypes.SelectMany(types.OfStreamType).ToList();

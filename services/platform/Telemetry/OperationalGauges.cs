@@ -90,11 +90,14 @@ public sealed class OperationalGauges : IAsyncDisposable
     }
 
     /// <summary>The forwarder's lag now (also the readiness check's measure).</summary>
-    public async Task<ForwarderLag> ForwarderLagAsync(CancellationToken ct)
+    public Task<ForwarderLag> ForwarderLagAsync(CancellationToken ct) => ForwarderLagAsync(_dataSource, _forwarderCheckpoint, ct);
+
+    /// <summary>The events beyond the checkpoint <paramref name="forwarderCheckpoint"/> in commit order, and the age of the oldest.</summary>
+    public static async Task<ForwarderLag> ForwarderLagAsync(NpgsqlDataSource dataSource, string forwarderCheckpoint, CancellationToken ct)
     {
-        var checkpoint = await AsyncProjectionRunner.ReadCheckpointAsync(_dataSource, _forwarderCheckpoint, ct);
+        var checkpoint = await AsyncProjectionRunner.ReadCheckpointAsync(dataSource, forwarderCheckpoint, ct);
         // A row comparison with parameters, so the commit-order index (transaction_id, global_position) serves it.
-        await using var cmd = _dataSource.CreateCommand(
+        await using var cmd = dataSource.CreateCommand(
             """
             select count(*), coalesce(extract(epoch from now() - min(recorded_at)), 0)::float8
               from events

@@ -21,8 +21,11 @@ public static class CycleCommands
     public static async Task<Loaded<Cycle>?> LoadCycleAsync(this EventStore store, string tenant, Guid cycleId, CancellationToken ct)
     {
         var loaded = await store.LoadAsync(Cycle.StreamId(cycleId), Cycle.Initial, Cycle.Evolve, ct: ct);
-        return loaded is null || !string.Equals(loaded.Tenant, tenant, StringComparison.Ordinal) ? null : loaded;
+        return OfTenant(loaded, tenant);
     }
+
+    private static Loaded<Cycle>? OfTenant(Loaded<Cycle>? loaded, string tenant) =>
+        loaded is not null && string.Equals(loaded.Tenant, tenant, StringComparison.Ordinal) ? loaded : null;
 
     /// <summary>
     /// Locks the cycle's stream row until the transaction ends and loads the cycle as committed, on the
@@ -34,9 +37,7 @@ public static class CycleCommands
         CancellationToken ct)
     {
         var loaded = await store.LockAndLoadAsync(connection, tx, Cycle.StreamId(cycleId), Cycle.Initial, Cycle.Evolve, ct);
-        return loaded is not null && string.Equals(loaded.Tenant, tenant, StringComparison.Ordinal)
-            ? loaded
-            : throw new InvalidOperationException($"Update cycle {cycleId} vanished.");
+        return OfTenant(loaded, tenant) ?? throw new InvalidOperationException($"Update cycle {cycleId} vanished.");
     }
 
     /// <summary>
