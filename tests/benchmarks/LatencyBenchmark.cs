@@ -146,13 +146,9 @@ internal sealed class LatencyBenchmark(BenchOptions options, Action<string> log)
         services.AddSingleton(logging);
         services.AddLogging();
         await using var provider = services.BuildServiceProvider();
-        MassTransit.LogContext.ConfigureCurrentLogContext(logging);
         var subscription = new Subscription("bench.latency", typeof(TimingHandler), [Sample.StreamType]);
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            BusConfiguration.ConfigureHost(cfg, vhost.Uri);
-            BusConfiguration.ConfigureSubscriptions(cfg, provider, _types, [subscription]);
-        });
+        var bus = BusConfiguration.CreateBus(vhost.Uri, provider, _types, [subscription]);
+        MassTransit.LogContext.ConfigureCurrentLogContext(logging);
         using (var startTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             await bus.StartAsync(startTimeout.Token);
 

@@ -97,12 +97,12 @@ public static class PlatformRegistration
         }
 
         foreach (var handler in options.Subscriptions.Select(s => s.Handler).Distinct()) services.AddSingleton(handler);
-        services.AddMassTransit(x => x.UsingRabbitMq((context, cfg) =>
-        {
-            BusConfiguration.ConfigureHost(cfg, rabbit);
-            BusConfiguration.ConfigureSubscriptions(cfg, context, context.GetRequiredService<EventTypes>(), options.Subscriptions, consumerConcurrency);
-        }));
-        services.AddHostedService(sp => new BusWatchdog(sp.GetRequiredService<IBusControl>(), ct => BrokerProbe.CanConnectAsync(rabbit, ct),
+        // The bus is built by hand rather than with AddMassTransit so that the watchdog can replace it (see ConsumerBus).
+        services.AddSingleton(sp => new ConsumerBus(
+            () => BusConfiguration.CreateBus(rabbit, sp, sp.GetRequiredService<EventTypes>(), options.Subscriptions, consumerConcurrency),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ConsumerBus>());
+        services.AddHostedService(sp => new BusWatchdog(sp.GetRequiredService<ConsumerBus>(), ct => BrokerProbe.CanConnectAsync(rabbit, ct),
             _ =>
             {
                 Environment.ExitCode = BusWatchdog.GaveUpExitCode;
@@ -125,6 +125,7 @@ public static class PlatformRegistration
         services.AddHealthChecks()
             .AddCheck<PostgresReadyCheck>("postgres", tags: [ServiceDefaults.ReadyTag, ServiceDefaults.ServingTag], timeout: checkTimeout)
             .AddCheck("rabbitmq", new RabbitMqReadyCheck(rabbit), tags: [ServiceDefaults.ReadyTag], timeout: checkTimeout)
+            .AddCheck<ConsumerBusHealthCheck>("consumers", tags: [ServiceDefaults.ReadyTag])
             .Add(new HealthCheckRegistration("forwarder-lag", sp => new ForwarderLagCheck(sp.GetRequiredService<OperationalGauges>(), lagThreshold),
                 HealthStatus.Unhealthy, [ServiceDefaults.ReadyTag]));
         return builder;

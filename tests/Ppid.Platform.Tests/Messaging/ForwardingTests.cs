@@ -71,7 +71,7 @@ public class ForwardingFixture : IAsyncLifetime
     public ImpatientHandler Impatient { get; } = new();
     public Forwarder Forwarder { get; private set; } = null!;
     private ServiceProvider _services = null!;
-    private IBusControl _bus = null!;
+    private ConsumerBus _consumers = null!;
     private RabbitMqEventPublisher _publisher = null!;
     private BusWatchdog _watchdog = null!;
 
@@ -82,7 +82,7 @@ public class ForwardingFixture : IAsyncLifetime
         await using (var cmd = Db.DataSource.CreateCommand("create table effects (id bigserial primary key, event_id uuid not null, stream_id text not null, stream_version bigint not null)"))
             await cmd.ExecuteNonQueryAsync();
 
-        var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddFilter("MassTransit", LogLevel.Information).AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("forwarding"))));
+        var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddFilter("MassTransit", LogLevel.Debug).AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("forwarding"))));
         Notifications = new EventNotifications(Db.DataSource, logging.CreateLogger<EventNotifications>());
         Notifications.Start();
         Store = new EventStore(Db.DataSource, Db.Types, TimeProvider.System, notifications: Notifications);
@@ -97,14 +97,10 @@ public class ForwardingFixture : IAsyncLifetime
         var subscription = new Subscription(EffectsQueue, typeof(RecordingHandler), ["test.account"]);
         // A second queue for the same events with a short retry budget, to see poison messages reach _error quickly.
         var impatient = new Subscription(ImpatientQueue, typeof(ImpatientHandler), ["test.account"]) { RetryLimit = 2 };
-        MassTransit.LogContext.ConfigureCurrentLogContext(logging);
-        _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            BusConfiguration.ConfigureHost(cfg, Vhost.Uri);
-            BusConfiguration.ConfigureSubscriptions(cfg, _services, Db.Types, [subscription, impatient]);
-        });
-        await _bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        _watchdog = new BusWatchdog(_bus, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), _ => { }, TimeProvider.System, logging.CreateLogger<BusWatchdog>());
+        _consumers = new ConsumerBus(() => BusConfiguration.CreateBus(Vhost.Uri, _services, Db.Types, [subscription, impatient]), logging);
+        await _consumers.StartAsync(CancellationToken.None);
+        await _consumers.WaitUntilStartedAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        _watchdog = new BusWatchdog(_consumers, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), _ => { }, TimeProvider.System, logging.CreateLogger<BusWatchdog>());
         await _watchdog.StartAsync(CancellationToken.None);
         _publisher = new RabbitMqEventPublisher(Vhost.Uri, Service, Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
         Forwarder = new Forwarder(Store, _publisher, new ForwarderOptions { ServiceName = Service }, logging.CreateLogger<Forwarder>(), Notifications);
@@ -116,7 +112,7 @@ public class ForwardingFixture : IAsyncLifetime
         await Forwarder.StopAsync(CancellationToken.None);
         await _publisher.DisposeAsync();
         await _watchdog.StopAsync(CancellationToken.None);
-        await _bus.StopAsync();
+        await _consumers.DisposeAsync();
         await Notifications.DisposeAsync();
         await _services.DisposeAsync();
         await Vhost.DisposeAsync();
