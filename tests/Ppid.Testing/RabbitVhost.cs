@@ -78,13 +78,17 @@ public sealed class RabbitVhost : IAsyncDisposable
     }
 
     /// <summary>Messages in a queue (ready and unacknowledged), from the management API's statistics (a few seconds old); 0 for a queue not declared yet.</summary>
-    public async Task<long> QueueDepthAsync(string queue)
+    public async Task<long> QueueDepthAsync(string queue) => (await QueueAsync(queue))?.Messages ?? 0;
+
+    /// <summary>Consumers attached to a queue, from the management API; 0 for a queue not declared yet.</summary>
+    public async Task<long> ConsumersAsync(string queue) => (await QueueAsync(queue))?.Consumers ?? 0;
+
+    private async Task<QueueInfo?> QueueAsync(string queue)
     {
         using var response = await _http.GetAsync($"api/queues/{Name}/{Uri.EscapeDataString(queue)}");
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return 0;
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();
-        var info = await response.Content.ReadFromJsonAsync<QueueInfo>();
-        return info?.Messages ?? 0;
+        return await response.Content.ReadFromJsonAsync<QueueInfo>();
     }
 
     /// <summary>Every queue of this vhost with its messages (ready and unacknowledged), from the management API's statistics (a few seconds old).</summary>
@@ -108,7 +112,7 @@ public sealed class RabbitVhost : IAsyncDisposable
         _http.Dispose();
     }
 
-    private sealed record QueueInfo(long Messages);
+    private sealed record QueueInfo(long Messages, long? Consumers);
 
     private sealed record NamedQueueInfo(string Name, long? Messages);
 }

@@ -147,8 +147,8 @@ internal sealed class LatencyBenchmark(BenchOptions options, Action<string> log)
         services.AddLogging();
         await using var provider = services.BuildServiceProvider();
         var subscription = new Subscription("bench.latency", typeof(TimingHandler), [Sample.StreamType]);
+        MassTransit.LogContext.ConfigureCurrentLogContext(logging); // before the bus is built: it keeps the context it was built in
         var bus = BusConfiguration.CreateBus(vhost.Uri, provider, _types, [subscription]);
-        MassTransit.LogContext.ConfigureCurrentLogContext(logging);
         using (var startTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             await bus.StartAsync(startTimeout.Token);
 

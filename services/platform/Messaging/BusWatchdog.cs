@@ -9,7 +9,7 @@ namespace Ppid.Platform.Messaging;
 /// receive transport can stop consuming for good after the broker closes its connection at the wrong
 /// moment (MassTransit #5692, and the hang described on <see cref="ConsumerBus"/>; both reproduced by
 /// ForwardingTests with force-closed connections). Nothing is lost meanwhile (messages wait in their
-/// durable queues) but nothing is consumed either, so after <see cref="RestartAfter"/> of ill health
+/// durable queues) but nothing is consumed either, so after <see cref="ReplaceAfter"/> of ill health
 /// with the broker reachable the bus is replaced by a new one (<see cref="ConsumerBus.RebuildAsync"/>).
 /// Stopping and starting the same bus does not cure the hang: the stuck endpoint is skipped by the
 /// stop and refused by the start ("already started").
@@ -19,7 +19,9 @@ namespace Ppid.Platform.Messaging;
 /// broker succeeds (<paramref name="brokerReachable"/>).
 /// </para>
 /// <para>
-/// If <see cref="GiveUpAfterRebuilds"/> new buses in a row stay unhealthy, the watchdog calls
+/// If <see cref="GiveUpAfterRebuilds"/> new buses in a row stay unhealthy, or the stuck bus does not
+/// stop within <see cref="ConsumerBus.StopTimeout"/> (its connection may hold unacknowledged
+/// deliveries that only its closing returns to the queue), the watchdog calls
 /// <paramref name="giveUp"/>, which in a service stops the process with exit code 70 so that its
 /// supervisor (Kubernetes, Compose's restart policy, the test suite's) starts it afresh; the inbox makes
 /// redelivery harmless.
@@ -29,7 +31,7 @@ public sealed class BusWatchdog(ConsumerBus consumers, Func<CancellationToken, T
     ILogger<BusWatchdog> logger) : BackgroundService
 {
     public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
-    public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ReplaceAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The exit code of a service whose watchdog gave up (EX_SOFTWARE): its supervisor should start it again.</summary>
     public const int GaveUpExitCode = 70;
@@ -59,7 +61,7 @@ public sealed class BusWatchdog(ConsumerBus consumers, Func<CancellationToken, T
                     continue;
                 }
                 unhealthySince ??= clock.GetUtcNow();
-                if (clock.GetUtcNow() - unhealthySince < RestartAfter) continue;
+                if (clock.GetUtcNow() - unhealthySince < ReplaceAfter) continue;
 
                 if (rebuildsWithoutHealing >= GiveUpAfterRebuilds)
                 {
@@ -71,7 +73,13 @@ public sealed class BusWatchdog(ConsumerBus consumers, Func<CancellationToken, T
                 rebuildsWithoutHealing++;
                 logger.LogWarning("Consumer bus unhealthy for {Duration} ({Description}); replacing it", clock.GetUtcNow() - unhealthySince, health.Description);
                 unhealthySince = null;
-                await consumers.RebuildAsync(stoppingToken);
+                if (!await consumers.RebuildAsync(stoppingToken))
+                {
+                    var reason = $"the consumer bus stayed unhealthy ({health.Description}) and did not stop within {consumers.StopTimeout} to be replaced";
+                    logger.LogCritical("Consumers cannot recover in this process: {Reason}; stopping it so that its supervisor starts it afresh", reason);
+                    giveUp(reason);
+                    return;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -79,7 +87,7 @@ public sealed class BusWatchdog(ConsumerBus consumers, Func<CancellationToken, T
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Replacing the consumer bus failed; trying again");
+                logger.LogWarning(e, "Checking or replacing the consumer bus failed; trying again");
             }
         }
     }

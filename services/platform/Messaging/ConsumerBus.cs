@@ -21,19 +21,19 @@ namespace Ppid.Platform.Messaging;
 public sealed class ConsumerBus : IHostedService, IAsyncDisposable
 {
     private readonly Func<IBusControl> _create;
+    private readonly ILoggerFactory _loggers;
     private readonly ILogger<ConsumerBus> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile IBusControl _bus;
-    private Task _starting = Task.CompletedTask;
+    private volatile Instance _current;
+    private bool _stopped;
 
-    /// <param name="create">Builds a bus (e.g. <c>Bus.Factory.CreateUsingRabbitMq</c> with <see cref="BusConfiguration"/>); called once now and once per rebuild.</param>
+    /// <param name="create">Builds a bus (<see cref="BusConfiguration.CreateBus"/>); called once now and once per rebuild.</param>
     public ConsumerBus(Func<IBusControl> create, ILoggerFactory loggers)
     {
         _create = create;
+        _loggers = loggers;
         _logger = loggers.CreateLogger<ConsumerBus>();
-        // MassTransit logs through its own static context; without this its transport logs go nowhere.
-        LogContext.ConfigureCurrentLogContext(loggers);
-        _bus = create();
+        _current = new Instance(Create());
     }
 
     /// <summary>How many times the bus was replaced.</summary>
@@ -42,30 +42,32 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
     /// <summary>How long a rebuild waits for the old bus to stop gracefully (see <see cref="RebuildAsync"/>).</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a rebuild waits for the new bus to start (its endpoints connected) before giving up the attempt.</summary>
+    /// <summary>How long a rebuild waits for the new bus to start; it keeps starting afterwards.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    public BusHealthResult CheckHealth() => _bus.CheckHealth();
+    public BusHealthResult CheckHealth() => _current.Bus.CheckHealth();
 
     /// <summary>
     /// Starts the bus without waiting for the broker: a service serves what its database holds while
-    /// RabbitMQ is away, and MassTransit keeps reconnecting (<see cref="WaitUntilStartedAsync"/> waits).
+    /// RabbitMQ is away. The start has no deadline (MassTransit would give a start without a
+    /// cancellable token 60 s): it connects whenever the broker comes.
     /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _starting = StartLoggedAsync(_bus, CancellationToken.None);
+        _current.Start(_logger);
         return Task.CompletedTask;
     }
 
     /// <summary>Waits until the current bus's start has finished (a failed start is logged; <see cref="CheckHealth"/> tells).</summary>
-    public Task WaitUntilStartedAsync(CancellationToken cancellationToken) => _starting.WaitAsync(cancellationToken);
+    public Task WaitUntilStartedAsync(CancellationToken cancellationToken) => _current.Started.WaitAsync(cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await _bus.StopAsync(cancellationToken);
+            _stopped = true;
+            await _current.StopAsync(cancellationToken);
         }
         finally
         {
@@ -74,70 +76,111 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the current bus (gracefully, up to <see cref="StopTimeout"/>: in-flight consumes finish and
-    /// are acknowledged; abandoned ones are redelivered once the old connection closes, and the inbox
-    /// drops what was already applied), then starts a new one from the factory and waits up to
-    /// <see cref="StartTimeout"/> for it to start.
+    /// Stops the current bus gracefully (in-flight consumes finish and are acknowledged) and starts a new
+    /// one from the factory, waiting up to <see cref="StartTimeout"/> for it. Returns false, replacing
+    /// nothing, when the old bus did not stop within <see cref="StopTimeout"/>: its connection may still
+    /// hold unacknowledged deliveries that only its closing returns to the queue, so the caller should
+    /// end the process rather than run a second bus beside it.
     /// </summary>
-    public async Task RebuildAsync(CancellationToken cancellationToken)
+    public async Task<bool> RebuildAsync(CancellationToken cancellationToken)
     {
+        Instance fresh;
         await _gate.WaitAsync(cancellationToken);
-        using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var old = _bus;
+            if (_stopped) return true; // the host is shutting down: nothing to replace
             using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 stopTimeout.CancelAfter(StopTimeout);
                 try
                 {
-                    await old.StopAsync(stopTimeout.Token);
+                    await _current.StopAsync(stopTimeout.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    _logger.LogWarning("The old bus did not stop within {Timeout}; replacing it anyway", StopTimeout);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _logger.LogWarning(e, "Stopping the old bus failed; replacing it anyway");
+                    _logger.LogError("The consumer bus did not stop within {Timeout}; not replacing it", StopTimeout);
+                    return false;
                 }
             }
-            _bus = _create();
+            fresh = new Instance(Create());
+            _current = fresh;
             Rebuilds++;
-            startTimeout.CancelAfter(StartTimeout);
-            _starting = StartLoggedAsync(_bus, startTimeout.Token);
+            fresh.Start(_logger);
         }
         finally
         {
             _gate.Release();
         }
-        await _starting;
-    }
-
-    private async Task StartLoggedAsync(IBusControl bus, CancellationToken cancellationToken)
-    {
         try
         {
-            await bus.StartAsync(cancellationToken);
+            await fresh.Started.WaitAsync(StartTimeout, cancellationToken);
         }
-        catch (Exception e)
+        catch (TimeoutException)
         {
-            // The bus stays unhealthy; the watchdog sees it and rebuilds or gives up.
-            _logger.LogWarning(e, "Starting the consumer bus failed");
+            _logger.LogWarning("The new consumer bus has not started within {Timeout}; it keeps trying", StartTimeout);
         }
+        return true;
     }
 
+    private IBusControl Create()
+    {
+        // MassTransit's log context flows with the async context: set it on the flow that builds each bus.
+        LogContext.ConfigureCurrentLogContext(_loggers);
+        return _create();
+    }
+
+    /// <summary>Stops the bus unless <see cref="StopAsync"/> did (a host stops it first; a test may only dispose).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_stopped) return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            await _bus.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            await StopAsync(timeout.Token);
         }
         catch (Exception e)
         {
             _logger.LogDebug(e, "Stopping the consumer bus on dispose failed");
         }
-        _gate.Dispose();
+    }
+
+    /// <summary>One bus and its start, which can be cancelled: MassTransit's stop does nothing to a bus still starting.</summary>
+    private sealed class Instance(IBusControl bus) : IDisposable
+    {
+        private readonly CancellationTokenSource _startCancel = new();
+
+        public IBusControl Bus { get; } = bus;
+        public Task Started { get; private set; } = Task.CompletedTask;
+
+        public void Start(ILogger logger) => Started = StartLoggedAsync(logger);
+
+        private async Task StartLoggedAsync(ILogger logger)
+        {
+            try
+            {
+                await Bus.StartAsync(_startCancel.Token);
+            }
+            catch (OperationCanceledException) when (_startCancel.IsCancellationRequested)
+            {
+                logger.LogDebug("Consumer bus start cancelled to stop it");
+            }
+            catch (Exception e)
+            {
+                // The bus stays unhealthy; the watchdog sees it and replaces it or gives up.
+                logger.LogWarning(e, "Starting the consumer bus failed");
+            }
+        }
+
+        /// <summary>Cancels a start still running (MassTransit then stops what it started), waits for it, and stops the bus.</summary>
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await _startCancel.CancelAsync();
+            await Started.WaitAsync(cancellationToken);
+            await Bus.StopAsync(cancellationToken);
+            Dispose(); // stopped: nothing uses the start's token any more
+        }
+
+        public void Dispose() => _startCancel.Dispose();
     }
 }
 

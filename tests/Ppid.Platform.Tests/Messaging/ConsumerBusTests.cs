@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ppid.Platform.EventSourcing;
 using Ppid.Platform.Messaging;
@@ -8,9 +9,9 @@ using Ppid.Testing;
 namespace Ppid.Platform.Tests.Messaging;
 
 /// <summary>
-/// The watchdog's cure for consumers that cannot recover: a new bus. A bus built on a vhost that does
-/// not exist never becomes healthy, the same outward state as the MassTransit hang ConsumerBus
-/// describes, while a probe says the broker is reachable.
+/// The watchdog's cure for consumers that cannot recover: a new bus. A bus that cannot connect (a
+/// vhost that admits no connection, or does not exist) stays unhealthy, the same outward state as
+/// the MassTransit hang ConsumerBus describes, while the probe says the broker is reachable.
 /// </summary>
 public sealed class ConsumerBusTests
 {
@@ -24,24 +25,27 @@ public sealed class ConsumerBusTests
         new(consumers, _ => Task.FromResult(true), giveUp, TimeProvider.System, NullLogger<BusWatchdog>.Instance)
         {
             CheckEvery = TimeSpan.FromMilliseconds(200),
-            RestartAfter = TimeSpan.FromSeconds(1),
+            ReplaceAfter = TimeSpan.FromSeconds(1),
             GiveUpAfterRebuilds = 2,
         };
 
     [Fact]
-    public async Task A_bus_that_stays_unhealthy_with_the_broker_reachable_is_replaced_by_a_new_one_that_consumes()
+    public async Task A_bus_that_stays_unhealthy_with_the_broker_reachable_is_replaced_by_a_new_bus_the_only_consumer_of_its_queue()
     {
         await using var vhost = await RabbitVhost.CreateAsync("ppid_cbus");
         await using var services = Services();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FileLoggerProvider(FileLoggerProvider.PathFor("consumer-bus"))));
         var subscription = new Subscription("cbus.effects", typeof(ImpatientHandler), ["test.account"]);
-        var missing = Missing(vhost.Uri);
-        var built = new List<Uri>();
+        // The vhost admits no connection: the first bus cannot connect and keeps trying.
+        await vhost.SetMaxConnectionsAsync(0);
+        var built = 0;
         await using var consumers = new ConsumerBus(() =>
         {
-            var uri = built.Count == 0 ? missing : vhost.Uri;
-            built.Add(uri);
-            return BusConfiguration.CreateBus(uri, services, Types, [subscription]);
-        }, NullLoggerFactory.Instance) { StartTimeout = TimeSpan.FromSeconds(10), StopTimeout = TimeSpan.FromSeconds(10) };
+            // The second bus is built after the first was stopped: connections are admitted again, so a
+            // first bus left running would connect as well and show as a second consumer of the queue.
+            if (built++ == 1) vhost.SetMaxConnectionsAsync(null).GetAwaiter().GetResult();
+            return BusConfiguration.CreateBus(vhost.Uri, services, Types, [subscription]);
+        }, logging) { StartTimeout = TimeSpan.FromSeconds(10), StopTimeout = TimeSpan.FromSeconds(10) };
         string? gaveUp = null;
         var watchdog = Watchdog(consumers, reason => gaveUp = reason);
 
@@ -52,10 +56,13 @@ public sealed class ConsumerBusTests
             var healthy = await Poll.UntilAsync(() => Task.FromResult(consumers.CheckHealth().Status == BusHealthStatus.Healthy), TimeSpan.FromSeconds(60));
             healthy.ShouldBeTrue($"the consumer bus never turned healthy: {consumers.CheckHealth().Description}; rebuilds {consumers.Rebuilds}, gave up: {gaveUp}");
             consumers.Rebuilds.ShouldBe(1);
-            built.ShouldBe([missing, vhost.Uri]);
+            built.ShouldBe(2);
             gaveUp.ShouldBeNull();
-            // The new bus declared its queue on the good vhost and consumes from it.
-            (await vhost.QueuesAsync()).Keys.ShouldContain("cbus.effects");
+            (await Poll.UntilAsync(async () => await vhost.ConsumersAsync("cbus.effects") == 1, TimeSpan.FromSeconds(30)))
+                .ShouldBeTrue($"the queue has {await vhost.ConsumersAsync("cbus.effects")} consumers, not 1");
+            // A first bus still trying would connect within its retry interval (about a second).
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            (await vhost.ConsumersAsync("cbus.effects")).ShouldBe(1);
         }
         finally
         {

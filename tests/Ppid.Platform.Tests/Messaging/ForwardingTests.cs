@@ -100,6 +100,8 @@ public class ForwardingFixture : IAsyncLifetime
         _consumers = new ConsumerBus(() => BusConfiguration.CreateBus(Vhost.Uri, _services, Db.Types, [subscription, impatient]), logging);
         await _consumers.StartAsync(CancellationToken.None);
         await _consumers.WaitUntilStartedAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        if (_consumers.CheckHealth().Status != BusHealthStatus.Healthy)
+            throw new InvalidOperationException($"the consumer bus did not start: {_consumers.CheckHealth().Description}");
         _watchdog = new BusWatchdog(_consumers, ct => BrokerProbe.CanConnectAsync(Vhost.Uri, ct), _ => { }, TimeProvider.System, logging.CreateLogger<BusWatchdog>());
         await _watchdog.StartAsync(CancellationToken.None);
         _publisher = new RabbitMqEventPublisher(Vhost.Uri, Service, Db.Types, logging.CreateLogger<RabbitMqEventPublisher>()) { ConfirmTimeout = TimeSpan.FromSeconds(2) };
