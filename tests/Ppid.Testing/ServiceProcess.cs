@@ -50,11 +50,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (tests/run.sh and tests/benchmarks/run.sh build it).");
     }
 
+    private static readonly HashSet<int> PortsHandedOut = [];
+
+    /// <summary>
+    /// A free loopback port below the ephemeral range (<see cref="OsCommand.FreePort"/>). A port the
+    /// kernel hands out for a listener on port 0 is in the ephemeral range, where an outgoing connection
+    /// of any process (to PostgreSQL, to RabbitMQ) could take it before the service binds it: a CI run
+    /// saw a service fail to start with "address already in use" that way.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (PortsHandedOut) return OsCommand.FreePort(PortsHandedOut);
     }
 
     /// <summary>Starts <paramref name="dll"/> on <paramref name="port"/> (a free one by default), logging to <paramref name="logDirectory"/> (default: logs/ beside the caller).</summary>

@@ -103,9 +103,9 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
                 }
             }
             fresh = new Instance(Create());
+            fresh.Start(_logger);
             _current = fresh;
             Rebuilds++;
-            fresh.Start(_logger);
         }
         finally
         {
@@ -145,14 +145,16 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One bus and its start, which can be cancelled: MassTransit's stop does nothing to a bus still starting.</summary>
-    private sealed class Instance(IBusControl bus) : IDisposable
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release; not disposing it keeps a second stop (or one after a failed rebuild) from throwing ObjectDisposedException.")]
+    private sealed class Instance(IBusControl bus)
     {
         private readonly CancellationTokenSource _startCancel = new();
+        private volatile Task _started = Task.CompletedTask;
 
         public IBusControl Bus { get; } = bus;
-        public Task Started { get; private set; } = Task.CompletedTask;
+        public Task Started => _started;
 
-        public void Start(ILogger logger) => Started = StartLoggedAsync(logger);
+        public void Start(ILogger logger) => _started = StartLoggedAsync(logger);
 
         private async Task StartLoggedAsync(ILogger logger)
         {
@@ -171,16 +173,19 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
             }
         }
 
-        /// <summary>Cancels a start still running (MassTransit then stops what it started), waits for it, and stops the bus.</summary>
+        /// <summary>
+        /// Cancels a start still running (MassTransit then stops what it started), waits for it, and stops
+        /// the bus; throws <see cref="OperationCanceledException"/> if that did not finish in time.
+        /// </summary>
         public async Task StopAsync(CancellationToken cancellationToken)
         {
             await _startCancel.CancelAsync();
             await Started.WaitAsync(cancellationToken);
-            await Bus.StopAsync(cancellationToken);
-            Dispose(); // stopped: nothing uses the start's token any more
+            await Bus.StopAsync(cancellationToken).WaitAsync(cancellationToken);
+            // MassTransit's stop catches its own cancellation and returns as if done: a stop cut short
+            // may have left the connection open, so it counts as not stopped.
+            cancellationToken.ThrowIfCancellationRequested();
         }
-
-        public void Dispose() => _startCancel.Dispose();
     }
 }
 

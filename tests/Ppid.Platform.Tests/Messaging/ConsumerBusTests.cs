@@ -60,8 +60,9 @@ public sealed class ConsumerBusTests
             gaveUp.ShouldBeNull();
             (await Poll.UntilAsync(async () => await vhost.ConsumersAsync("cbus.effects") == 1, TimeSpan.FromSeconds(30)))
                 .ShouldBeTrue($"the queue has {await vhost.ConsumersAsync("cbus.effects")} consumers, not 1");
-            // A first bus still trying would connect within its retry interval (about a second).
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // A first bus left trying would connect at its next retry (MassTransit waits 1 s, then 3, 6 and
+            // 12 s between attempts); the management API's consumer count is up to 5 s old.
+            await Task.Delay(TimeSpan.FromSeconds(12));
             (await vhost.ConsumersAsync("cbus.effects")).ShouldBe(1);
         }
         finally
