@@ -59,15 +59,17 @@ public sealed class BrowserTests(PublicationOnKestrel site) : IClassFixture<Publ
         // Filter by category with the form, by its label, as a keyboard or screen-reader user would.
         await page.GetByLabel("Kategori").SelectOptionAsync(new SelectOptionValue { Label = "Berkala" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Terapkan" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("kategori=berkala", StringComparison.Ordinal));
-        (await rows.CountAsync()).ShouldBe(1);
+        // Waits for the navigation's commit, then lets the assertion wait for the new rows: waiting for the
+        // load event instead once timed out after 30 s in a CI run with the page already there.
+        await page.WaitForURLAsync(url => url.Contains("kategori=berkala", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
         (await rows.First.InnerTextAsync()).ShouldContain(berkala.Title);
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "dip-berkala.png"), FullPage = true });
 
         // Open the item.
         await page.GetByRole(AriaRole.Link, new() { Name = berkala.Title }).ClickAsync();
-        await page.WaitForURLAsync($"**/{tenant}/dip/item/{berkala.ItemId}");
-        (await page.Locator("h1").InnerTextAsync()).ShouldBe(berkala.Title);
+        await page.WaitForURLAsync($"**/{tenant}/dip/item/{berkala.ItemId}", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(berkala.Title);
         (await page.ContentAsync()).ShouldContain(berkala.Summary);
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "item.png"), FullPage = true });
 
