@@ -195,7 +195,7 @@ internal static class Report
         L($"{Format.Count(r.Events)} events appended one at a time (one event per `AppendAsync`, a {r.Pause.TotalMilliseconds} ms pause after each, streams of 10 events),");
         L($"after {r.WarmupEvents} warm-up events that are not counted. Path: `EventStore.AppendAsync` → `EventNotifications` (started) wakes the");
         L("`Forwarder` → `RabbitMqEventPublisher` (publisher confirms) → quorum queue → MassTransit receive endpoint from");
-        L("`BusConfiguration.ConfigureSubscriptions` → `InboxConsumer` (inbox rows, in the consumer's own database) → the handler.");
+        L("`BusConfiguration.CreateBus` (a receive endpoint per subscription) → `InboxConsumer` (inbox rows, in the consumer's own database) → the handler.");
         L("Latency = the handler's Stopwatch stamp − the stamp taken just after `AppendAsync` returned (same process, keyed by event id).");
         L("The raw baseline publishes a message of the same size with RabbitMQ.Client (publisher confirms, persistent) to a durable");
         L("fanout exchange bound to a quorum queue, with an `AsyncEventingBasicConsumer` (manual ack, prefetch 64) on its own connection:");

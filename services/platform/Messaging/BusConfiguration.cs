@@ -13,7 +13,7 @@ namespace Ppid.Platform.Messaging;
 public static class BusConfiguration
 {
     /// <summary>Host, vhost and credentials from an <c>amqp://user:password@host:port/vhost</c> URI.</summary>
-    public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Uri amqp)
+    private static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Uri amqp)
     {
         if (amqp.Scheme is not ("amqp" or "amqps"))
             throw new InvalidOperationException($"RabbitMQ connection string must be an amqp:// URI, got '{amqp.Scheme}://'.");
@@ -63,8 +63,8 @@ public static class BusConfiguration
         });
 
     /// <summary>A receive endpoint per subscription, with an inbox consumer for every event type it follows.</summary>
-    public static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,
-        int concurrency = DefaultConcurrency)
+    private static void ConfigureSubscriptions(IRabbitMqBusFactoryConfigurator cfg, IServiceProvider services, EventTypes types, IEnumerable<Subscription> subscriptions,
+        int concurrency)
     {
         foreach (var subscription in subscriptions)
         {

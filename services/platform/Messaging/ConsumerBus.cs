@@ -25,7 +25,7 @@ public sealed class ConsumerBus : IHostedService, IAsyncDisposable
     private readonly ILogger<ConsumerBus> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Instance _current;
-    private bool _stopped;
+    private volatile bool _stopped;
 
     /// <param name="create">Builds a bus (<see cref="BusConfiguration.CreateBus"/>); called once now and once per rebuild.</param>
     public ConsumerBus(Func<IBusControl> create, ILoggerFactory loggers)
